@@ -1,0 +1,68 @@
+"""The application factory: the one place that chooses the concrete adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask, g
+
+from . import config
+from .store.engine import make_engine
+from .store.migrate import upgrade
+from .store.repository import SqlUnitOfWork
+
+
+@dataclass
+class Addin:
+    """What create_app wired: storage, token verifiers, mailbox factories."""
+
+    engine: object
+    verifiers: list = field(default_factory=list)
+    mailboxes: dict = field(default_factory=dict)
+
+    def uow(self, write: bool = False) -> SqlUnitOfWork:
+        """A unit of work on the configured database."""
+        return SqlUnitOfWork(self.engine, write=write)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config layers, storage (migrated), blueprints, handlers."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    config.load(app, test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    engine = make_engine(app.config["DATABASE_URL"])
+    if app.config["AUTO_MIGRATE"]:
+        upgrade(engine)
+    app.extensions["addin"] = Addin(engine=engine)
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from .web import api, errors, health, security
+
+    errors.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    _request_hooks(app)
+    from . import cli
+
+    cli.init_app(app)
+
+
+def _request_hooks(app: Flask) -> None:
+    from .web.auth import guard_dev_mode
+    from .web.errors import request_id
+
+    app.before_request(guard_dev_mode)
+
+    @app.after_request
+    def _request_id(response):
+        response.headers["X-Request-Id"] = request_id()
+        return response
+
+    @app.teardown_appcontext
+    def _forget_user(_exc):
+        g.pop("user", None)

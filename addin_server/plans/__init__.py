@@ -1,0 +1,1 @@
+"""The plan domain: model and validation, reverse timeline, checks, versions and diffs."""

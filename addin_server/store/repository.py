@@ -1,0 +1,378 @@
+"""The SQL repository and unit of work: every query is scoped to the plan's owner."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import NotFound, PreconditionFailed
+from ..plans.history import apply_patch, make_patch
+from ..ports import AbstractRepository, AbstractUnitOfWork
+from .tables import (
+    confirmations,
+    drafts,
+    mailbox_watches,
+    messages,
+    notifications,
+    plan_threads,
+    plan_versions,
+    plans,
+    proposals,
+)
+
+# A full copy is kept every this many versions, so reading any version applies at most
+# this many small patches while storage stays close to the size of the changes.
+SNAPSHOT_EVERY = 50
+
+
+def dumps(value) -> str:
+    """Compact JSON that keeps non-ASCII text as it is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A datetime as aware UTC (SQLite hands back naive values)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class SqlUnitOfWork(AbstractUnitOfWork):
+    """A transaction on one connection; writers on SQLite take the write lock when they begin."""
+
+    def __init__(self, engine: Engine, write: bool = False):
+        self.engine = engine
+        self.write = write
+        self.connection: Connection | None = None
+
+    def __enter__(self):
+        engine = self.engine.execution_options(sqlite_immediate=True) if self.write else self.engine
+        self.connection = engine.connect()
+        self.connection.begin()
+        self.repo = SqlRepository(self.connection)
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.rollback()
+        finally:
+            self.connection.close()
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        if self.connection is not None and self.connection.in_transaction():
+            self.connection.rollback()
+
+
+class SqlRepository(AbstractRepository):
+    """Plans and everything hanging off them, on one connection."""
+
+    def __init__(self, connection: Connection):
+        self.c = connection
+
+    # plans and versions -------------------------------------------------------------------
+
+    def add_plan(self, plan_id: str, owner: str, document: dict, *, title: str, author: str,
+                 source: str, now: datetime) -> None:
+        """Insert a plan and its version 1 (a full snapshot)."""
+        self.c.execute(
+            insert(plans).values(
+                id=plan_id, owner=owner, created_at=now, updated_at=now, version=1,
+                document=dumps(document), title=title, status="draft",
+            )
+        )
+        self._insert_version(plan_id, 1, author, source, now, [], document, None)
+
+    def plan_row(self, plan_id: str, owner: str, *, for_update: bool = False) -> dict:
+        """The plan's row (with its document parsed), or NotFound."""
+        query = select(plans).where(plans.c.id == plan_id, plans.c.owner == owner)
+        if for_update:
+            query = query.with_for_update()
+        row = self.c.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(f"No plan {plan_id}.", field="/id")
+        data = dict(row)
+        data["document"] = json.loads(data["document"])
+        return data
+
+    def list_plans(self, owner: str) -> list[dict]:
+        """The owner's plans, newest first, without documents."""
+        query = (
+            select(plans.c.id, plans.c.title, plans.c.version, plans.c.status, plans.c.created_at,
+                   plans.c.updated_at, plans.c.sent_version, plans.c.confirmed_version)
+            .where(plans.c.owner == owner)
+            .order_by(plans.c.updated_at.desc(), plans.c.id)
+        )
+        return [dict(r) for r in self.c.execute(query).mappings()]
+
+    def add_version(self, plan_id: str, owner: str, base_version: int, document: dict, *,
+                    title: str, author: str, source: str, now: datetime,
+                    origin_message_id: int | None = None) -> int:
+        """Store document as the version after base_version; PreconditionFailed when stale."""
+        current = self.plan_row(plan_id, owner, for_update=True)
+        if current["version"] != base_version:
+            raise _stale(current["version"], base_version)
+        number = base_version + 1
+        result = self.c.execute(
+            update(plans)
+            .where(plans.c.id == plan_id, plans.c.owner == owner, plans.c.version == base_version)
+            .values(version=number, document=dumps(document), updated_at=now, title=title)
+        )
+        if result.rowcount != 1:
+            raise _stale(None, base_version)
+        patch = make_patch(current["document"], document)
+        try:
+            self._insert_version(
+                plan_id, number, author, source, now, patch, document, origin_message_id
+            )
+        except IntegrityError:
+            raise _stale(None, base_version) from None
+        return number
+
+    def _insert_version(self, plan_id, number, author, source, now, patch, document, origin):
+        snapshot = dumps(document) if number == 1 or number % SNAPSHOT_EVERY == 0 else None
+        self.c.execute(
+            insert(plan_versions).values(
+                plan_id=plan_id, number=number, created_at=now, author=author, source=source,
+                patch=dumps(patch), snapshot=snapshot, origin_message_id=origin,
+            )
+        )
+
+    def version_document(self, plan_id: str, number: int) -> dict:
+        """The plan exactly as it was at version number (caller has checked ownership)."""
+        base = self.c.execute(
+            select(plan_versions.c.number, plan_versions.c.snapshot)
+            .where(
+                plan_versions.c.plan_id == plan_id,
+                plan_versions.c.number <= number,
+                plan_versions.c.snapshot.is_not(None),
+            )
+            .order_by(plan_versions.c.number.desc())
+            .limit(1)
+        ).first()
+        if base is None:
+            raise NotFound(f"No version {number}.", field="/version")
+        document = json.loads(base.snapshot)
+        patches = self.c.execute(
+            select(plan_versions.c.patch)
+            .where(
+                plan_versions.c.plan_id == plan_id,
+                plan_versions.c.number > base.number,
+                plan_versions.c.number <= number,
+            )
+            .order_by(plan_versions.c.number)
+        ).scalars()
+        for patch in patches:
+            document = apply_patch(document, json.loads(patch))
+        return document
+
+    def list_versions(self, plan_id: str) -> list[dict]:
+        """Every version's metadata, oldest first."""
+        query = (
+            select(plan_versions.c.number, plan_versions.c.created_at, plan_versions.c.author,
+                   plan_versions.c.source, plan_versions.c.origin_message_id,
+                   plan_versions.c.sent_at, plan_versions.c.patch)
+            .where(plan_versions.c.plan_id == plan_id)
+            .order_by(plan_versions.c.number)
+        )
+        return [dict(r) for r in self.c.execute(query).mappings()]
+
+    def version_meta(self, plan_id: str, number: int) -> dict:
+        """One version's metadata, or NotFound."""
+        row = self.c.execute(
+            select(plan_versions.c.number, plan_versions.c.created_at, plan_versions.c.author,
+                   plan_versions.c.source, plan_versions.c.origin_message_id,
+                   plan_versions.c.sent_at)
+            .where(plan_versions.c.plan_id == plan_id, plan_versions.c.number == number)
+        ).mappings().first()
+        if row is None:
+            raise NotFound(f"No version {number}.", field="/version")
+        return dict(row)
+
+    def mark_sent(self, plan_id: str, number: int, now: datetime) -> None:
+        """Record that version number went out to the customer."""
+        self.c.execute(
+            update(plan_versions)
+            .where(plan_versions.c.plan_id == plan_id, plan_versions.c.number == number)
+            .values(sent_at=now)
+        )
+        self.c.execute(
+            update(plans).where(plans.c.id == plan_id).values(
+                sent_version=number, status="sent", updated_at=now)
+        )
+
+    def last_sent_version(self, plan_id: str) -> int | None:
+        """The newest version sent to the customer."""
+        return self.c.execute(
+            select(func.max(plan_versions.c.number)).where(
+                plan_versions.c.plan_id == plan_id, plan_versions.c.sent_at.is_not(None))
+        ).scalar()
+
+    def set_status(self, plan_id: str, **values) -> None:
+        """Update the plan row's status fields (status, confirmed_version)."""
+        self.c.execute(update(plans).where(plans.c.id == plan_id).values(**values))
+
+    # threads -----------------------------------------------------------------------------
+
+    def link_thread(self, plan_id: str, owner: str, provider: str, thread_id: str,
+                    message_id: str | None, now: datetime) -> None:
+        """Link a conversation to the plan (re-linking moves it to this plan)."""
+        existing = self.c.execute(
+            select(plan_threads.c.id).where(
+                plan_threads.c.owner == owner, plan_threads.c.provider == provider,
+                plan_threads.c.thread_id == thread_id)
+        ).scalar()
+        if existing:
+            self.c.execute(update(plan_threads).where(plan_threads.c.id == existing).values(
+                plan_id=plan_id, message_id=message_id))
+            return
+        self.c.execute(insert(plan_threads).values(
+            plan_id=plan_id, owner=owner, provider=provider, thread_id=thread_id,
+            message_id=message_id, created_at=now))
+
+    def plan_for_thread(self, owner: str, provider: str, thread_id: str) -> str | None:
+        """The id of the owner's plan linked to a conversation."""
+        return self.c.execute(
+            select(plan_threads.c.plan_id).where(
+                plan_threads.c.owner == owner, plan_threads.c.provider == provider,
+                plan_threads.c.thread_id == thread_id)
+        ).scalar()
+
+    def threads(self, plan_id: str) -> list[dict]:
+        """The conversations linked to a plan."""
+        query = select(plan_threads.c.provider, plan_threads.c.thread_id,
+                       plan_threads.c.message_id, plan_threads.c.created_at).where(
+            plan_threads.c.plan_id == plan_id).order_by(plan_threads.c.id)
+        return [dict(r) for r in self.c.execute(query).mappings()]
+
+    # messages, proposals, confirmations ---------------------------------------------------------
+
+    def message_by_message_id(self, plan_id: str, message_id: str) -> dict | None:
+        """A stored message by its Message-ID."""
+        row = self.c.execute(select(messages).where(
+            messages.c.plan_id == plan_id, messages.c.message_id == message_id)).mappings().first()
+        return _message(row) if row else None
+
+    def known_message_ids(self, plan_id: str) -> set[str]:
+        """The Message-IDs already ingested for a plan."""
+        return set(self.c.execute(select(messages.c.message_id).where(
+            messages.c.plan_id == plan_id)).scalars())
+
+    def add_message(self, plan_id: str, **values) -> int:
+        """Store an ingested message; returns its row id."""
+        values["questions"] = dumps(values.get("questions") or [])
+        return self.c.execute(
+            insert(messages).values(plan_id=plan_id, **values).returning(messages.c.id)
+        ).scalar_one()
+
+    def messages(self, plan_id: str) -> list[dict]:
+        """A plan's messages, oldest first."""
+        rows = self.c.execute(select(messages).where(messages.c.plan_id == plan_id).order_by(
+            messages.c.sent_at, messages.c.id)).mappings()
+        return [_message(r) for r in rows]
+
+    def add_proposal(self, plan_id: str, **values) -> int:
+        """Store a proposed change; returns its id."""
+        values["old"] = dumps(values.get("old"))
+        values["new"] = dumps(values.get("new"))
+        return self.c.execute(
+            insert(proposals).values(plan_id=plan_id, **values).returning(proposals.c.id)
+        ).scalar_one()
+
+    def proposals(self, plan_id: str, *, message_row: int | None = None) -> list[dict]:
+        """A plan's proposals (of one message when given), oldest first."""
+        query = select(proposals).where(proposals.c.plan_id == plan_id)
+        if message_row is not None:
+            query = query.where(proposals.c.message_row == message_row)
+        return [_proposal(r) for r in self.c.execute(query.order_by(proposals.c.id)).mappings()]
+
+    def proposal(self, plan_id: str, proposal_id: int, *, for_update: bool = False) -> dict:
+        """One proposal of the plan, or NotFound."""
+        query = select(proposals).where(
+            and_(proposals.c.plan_id == plan_id, proposals.c.id == proposal_id))
+        if for_update:
+            query = query.with_for_update()
+        row = self.c.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(f"No proposal {proposal_id}.", field="/proposal")
+        return _proposal(row)
+
+    def decide_proposal(self, proposal_id: int, **values) -> None:
+        """Record a decision on a proposal."""
+        self.c.execute(update(proposals).where(proposals.c.id == proposal_id).values(**values))
+
+    def add_confirmation(self, plan_id: str, **values) -> int:
+        """Record a written confirmation."""
+        return self.c.execute(
+            insert(confirmations).values(plan_id=plan_id, **values).returning(confirmations.c.id)
+        ).scalar_one()
+
+    def confirmations(self, plan_id: str) -> list[dict]:
+        """A plan's written confirmations, oldest first."""
+        query = select(confirmations).where(confirmations.c.plan_id == plan_id).order_by(
+            confirmations.c.id)
+        return [dict(r) for r in self.c.execute(query).mappings()]
+
+    # drafts ------------------------------------------------------------------------------
+
+    def save_draft(self, owner: str, key: str, document: dict, now: datetime) -> None:
+        """Keep the seller's unsent work (one row per owner and key, overwritten)."""
+        result = self.c.execute(update(drafts).where(
+            drafts.c.owner == owner, drafts.c.key == key).values(
+            document=dumps(document), updated_at=now))
+        if result.rowcount == 0:
+            self.c.execute(insert(drafts).values(
+                owner=owner, key=key, document=dumps(document), updated_at=now))
+
+    def draft(self, owner: str, key: str) -> dict | None:
+        """The saved draft for the key, or None."""
+        row = self.c.execute(select(drafts.c.document, drafts.c.updated_at).where(
+            drafts.c.owner == owner, drafts.c.key == key)).first()
+        if row is None:
+            return None
+        return {"document": json.loads(row.document), "updated_at": utc(row.updated_at)}
+
+    def delete_draft(self, owner: str, key: str) -> None:
+        """Forget a draft once it became a plan."""
+        self.c.execute(drafts.delete().where(drafts.c.owner == owner, drafts.c.key == key))
+
+    # webhooks and watches ---------------------------------------------------------------
+
+    @property
+    def notifications(self):
+        """The notifications table, for the webhook store."""
+        return notifications
+
+    @property
+    def mailbox_watches(self):
+        """The mailbox watches table, for the push subscriptions."""
+        return mailbox_watches
+
+
+def _stale(current: int | None, base: int) -> PreconditionFailed:
+    latest = f" The latest is version {current}." if current is not None else ""
+    return PreconditionFailed(
+        f"Version {base} is no longer the latest.{latest} Reload and apply your change again.",
+        field="/If-Match",
+    )
+
+
+def _message(row) -> dict:
+    data = dict(row)
+    data["questions"] = json.loads(data.get("questions") or "[]")
+    data["sent_at"] = utc(data.get("sent_at"))
+    data["created_at"] = utc(data.get("created_at"))
+    return data
+
+
+def _proposal(row) -> dict:
+    data = dict(row)
+    data["old"] = json.loads(data["old"]) if data["old"] is not None else None
+    data["new"] = json.loads(data["new"]) if data["new"] is not None else None
+    return data

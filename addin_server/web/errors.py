@@ -1,0 +1,79 @@
+"""One place where exceptions become responses: JSON for programs, a short page for people."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..errors import AddinError
+
+log = logging.getLogger("addin_server")
+
+_PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{{ title }}</title>
+<body style="font-family:'Segoe UI',system-ui,sans-serif;margin:24px;color:#242424">
+<h1 style="font-size:18px;font-weight:600">{{ title }}</h1><p>{{ message }}</p>
+<p style="color:#616161;font-size:12px">Request {{ request_id }}</p></body></html>"""
+
+
+def request_id() -> str:
+    """This request's id (made on first use), echoed in X-Request-Id and every error body."""
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-Id", "")
+        ok = incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum()
+        g.request_id = incoming if ok else uuid.uuid4().hex
+    return g.request_id
+
+
+def _wants_json() -> bool:
+    path = request.path
+    if path.startswith(("/api/", "/gmail/", "/webhooks/", "/healthz", "/readyz", "/openapi")):
+        return True
+    return request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None):
+    """The error in the one shape, JSON or a page depending on who asks."""
+    rid = request_id()
+    if _wants_json():
+        body = {"error": code, "message": message, "field": field, "request_id": rid}
+        response = jsonify(body)
+    else:
+        title = "Something went wrong" if status >= 500 else "That did not work"
+        response = render_template_string(_PAGE, title=title, message=message, request_id=rid)
+    return response, status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(AddinError, _addin_error)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _addin_error(error: AddinError):
+    return error_response(error.status, error.code, error.message, error.field)
+
+
+def _too_large(_error):
+    from flask import current_app
+
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return error_response(
+        413, "too_large", f"The request body is larger than the limit of {limit:,} bytes.", None
+    )
+
+
+def _http_error(error: HTTPException):
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_response(error.code or 500, code, error.description or error.name, None)
+
+
+def _unexpected(error: Exception):
+    log.exception("unhandled error", extra={"request_id": request_id()})
+    return error_response(
+        500, "internal", "Something went wrong on our side; nothing was changed.", None
+    )

@@ -1,0 +1,57 @@
+"""Security headers: a strict CSP for pages (framable by Outlook), none of our origin's rights for JSON."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+OFFICE_CDN = "https://appsforoffice.microsoft.com"
+MSAL_CDN = "https://alcdn.msauth.net"
+# Outlook on the web and the new Outlook frame the task pane from these origins.
+OUTLOOK_FRAMERS = (
+    "https://outlook.office.com",
+    "https://outlook.office365.com",
+    "https://outlook.live.com",
+    "https://*.outlook.com",
+    "https://*.office.com",
+    "https://*.office365.com",
+    "https://*.microsoft.com",
+    "https://*.cloud.microsoft",
+)
+
+
+def page_policy() -> str:
+    """The CSP for the task pane pages."""
+    framers = " ".join(("'self'",) + OUTLOOK_FRAMERS)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {OFFICE_CDN} {MSAL_CDN}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: https:",
+            "font-src 'self'",
+            "connect-src 'self' https://login.microsoftonline.com https://graph.microsoft.com",
+            "frame-src 'self' https://login.microsoftonline.com " + OFFICE_CDN,
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {framers}",
+        ]
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Add the headers to every response."""
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", page_policy())
+        else:
+            response.headers.setdefault(
+                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+            )
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
