@@ -70,7 +70,7 @@ class Unauthorized(AddinError):
 
 
 class Forbidden(AddinError):
-    """Authenticated but not allowed (e.g. dev mode from a non-loopback address)."""
+    """Authenticated but not allowed (e.g. dev mode asked from another machine)."""
 
     code = "forbidden"
     status = 403
@@ -84,7 +84,7 @@ class UpstreamError(AddinError):
 
 
 class ReauthRequired(AddinError):
-    """The user's mailbox token expired or was revoked: the pane should ask them to sign in again."""
+    """The mailbox token expired or was revoked: the pane asks the user to sign in again."""
 
     code = "reauth_required"
     status = 401

@@ -30,6 +30,20 @@ class AbstractUnitOfWork(abc.ABC):
 class AbstractRepository(abc.ABC):
     """Plans, their versions, threads, messages, proposals and confirmations, scoped by owner."""
 
+    @abc.abstractmethod
+    def plan_row(self, plan_id: str, owner: str, *, for_update: bool = False) -> dict:
+        """The owner's plan (NotFound for anyone else)."""
+
+    @abc.abstractmethod
+    def add_version(self, plan_id: str, owner: str, base_version: int, document: dict, *,
+                    title: str, author: str, source: str, now: datetime,
+                    origin_message_id: int | None = None) -> int:
+        """Store the next version; PreconditionFailed when base_version is not the latest."""
+
+    @abc.abstractmethod
+    def version_document(self, plan_id: str, number: int) -> dict:
+        """The plan exactly as it was at that version."""
+
 
 @dataclass(frozen=True)
 class MailboxMessage:

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: the app on SQLite (and PostgreSQL where a module asks), clients."""
+"""Shared fixtures: the app on SQLite (and PostgreSQL where a module asks), clients."""
 
 from __future__ import annotations
 

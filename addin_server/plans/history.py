@@ -193,7 +193,8 @@ def date_slips(versions: list[tuple[int, dict]]) -> list[dict]:
             ident = milestone.get("id") or milestone["name"]
             date = milestone["date"]
             entry = slips.setdefault(
-                ident, {"id": ident, "name": milestone["name"], "moves": 0, "days": 0, "history": []}
+                ident,
+                {"id": ident, "name": milestone["name"], "moves": 0, "days": 0, "history": []},
             )
             entry["name"] = milestone["name"]
             if ident in previous and previous[ident] != date:
@@ -213,7 +214,7 @@ def check_source(source: str) -> str:
 
 
 def set_at(doc: dict, path: str, value) -> dict:
-    """A copy of doc with the value at the JSON pointer replaced (or added at the end of a list)."""
+    """A copy of doc with the value at the JSON pointer replaced (or added)."""
     parts = _split(path)
     op = "replace" if _get(doc, parts, _MISSING) is not _MISSING else "add"
     return apply_patch(doc, [{"op": op, "path": path, "value": value}])

@@ -179,7 +179,8 @@ def slips(uow: AbstractUnitOfWork, owner: str, plan_id: str) -> list[dict]:
     """How often each milestone's date moved over the plan's history."""
     with uow:
         row = uow.repo.plan_row(plan_id, owner)
-        documents = [(n, uow.repo.version_document(plan_id, n)) for n in range(1, row["version"] + 1)]
+        numbers = range(1, row["version"] + 1)
+        documents = [(n, uow.repo.version_document(plan_id, n)) for n in numbers]
     return date_slips(documents)
 
 

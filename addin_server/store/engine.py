@@ -1,4 +1,4 @@
-"""Engines: SQLite tuned for durability (WAL, synchronous=FULL), PostgreSQL by URL."""
+"""Engines: SQLite tuned for durability (WAL, synchronous=FULL); PostgreSQL by URL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, FULL sync, a busy timeout and write locks up front."""
+    """An engine for the URL; SQLite gets WAL, FULL sync, a busy timeout, early write locks."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):

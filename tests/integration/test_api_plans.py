@@ -1,4 +1,4 @@
-"""The plan API as a pane uses it: create, read, revise with If-Match, versions, diffs, isolation."""
+"""The plan API as a pane uses it: create, read, revise, versions, diffs, isolation."""
 
 from __future__ import annotations
 
@@ -248,7 +248,8 @@ def test_list_is_newest_first_with_status(client, backend, examples):
 def test_thread_link_finds_the_plan_of_a_conversation(client, backend, examples):
     created = _create(client, examples["plan-onboarding"]).get_json()
     linked = client.post(f"/api/plans/{created['id']}/threads",
-                         json={"provider": "outlook", "thread_id": "AAQkAD=", "message_id": "<a@b>"})
+                         json={"provider": "outlook", "thread_id": "AAQkAD=",
+                               "message_id": "<a@b>"})
     assert linked.status_code == 201
     found = client.get("/api/plans?thread=outlook:AAQkAD=").get_json()
     assert [p["id"] for p in found] == [created["id"]]
