@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -146,6 +147,14 @@ notifications = Table(
     UniqueConstraint("provider", "dedupe_key", name="uq_notifications_dedupe"),
 )
 Index("ix_notifications_pending", notifications.c.status, notifications.c.next_attempt_at)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(500), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
 
 mailbox_watches = Table(
     "mailbox_watches",
