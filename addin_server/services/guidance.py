@@ -24,7 +24,7 @@ def email(uow: AbstractUnitOfWork, owner: str, plan_id: str, version: int | None
             document = uow.repo.version_document(plan_id, number)
         else:
             document = row["document"]
-    rendered = render_email(document, plan_id=plan_id, version=number)
+    rendered = render_email(document, plan_id=plan_id, version=number, validated=True)
     return {**rendered, "version": number}
 
 

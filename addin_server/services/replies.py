@@ -263,6 +263,6 @@ def resend(uow: AbstractUnitOfWork, owner: str, plan_id: str, body: dict, *,
         uow.repo.mark_sent(plan_id, row["version"], now)
         uow.commit()
     rendered = render_email(row["document"], plan_id=plan_id, version=row["version"],
-                            changes_since=changes, since_version=since)
+                            changes_since=changes, since_version=since, validated=True)
     return {**rendered, "version": row["version"], "since": since, "changes_since": changes}
 
