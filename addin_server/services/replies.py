@@ -15,10 +15,10 @@ from ..plans.model import normalize, plan_title
 from ..ports import AbstractUnitOfWork
 from ..replies.analyze import analyze_reply
 from ..replies.mime import parse_message
+from ..replies.reply_html import new_part
 from .plans import iso, now_utc
 
 _ITEM_PATH = re.compile(r"^/(milestones|stakeholders)/(\d+|-)(/.*)?$")
-_KEEP_HTML = 200_000  # characters of a reply's sanitised HTML kept for display
 
 
 def ingest_message(uow: AbstractUnitOfWork, user: User, plan_id: str, raw: bytes, *,
@@ -51,7 +51,7 @@ def ingest_message(uow: AbstractUnitOfWork, user: User, plan_id: str, raw: bytes
             sent_at=message.date or now,
             subject=(message.subject or "")[:1000],
             text=analysis.text,
-            html=sanitize_html(message.html)[:_KEEP_HTML] if message.html else None,
+            html=_customer_html(message.html),
             intent=analysis.intent,
             from_customer=analysis.from_customer,
             seen_version=seen_version,
@@ -67,6 +67,12 @@ def ingest_message(uow: AbstractUnitOfWork, user: User, plan_id: str, raw: bytes
         result = _message_view(stored, uow.repo.proposals(plan_id, message_row=message_row))
         uow.commit()
     return result, True
+
+
+def _customer_html(html: str | None) -> str | None:
+    """The reply's own HTML (not the quoted plan), sanitised once here, before it is stored."""
+    head = new_part(html) if html else None
+    return sanitize_html(head) if head else None
 
 
 def _seen_version(uow, plan_id: str, row: dict, message) -> int:
@@ -161,6 +167,7 @@ def _message_view(message: dict, proposals: list[dict]) -> dict:
             "sent_at": iso(message["sent_at"]),
             "subject": message["subject"],
             "text": message["text"],
+            "html": message["html"],
             "intent": message["intent"],
             "from_customer": message["from_customer"],
             "seen_version": message["seen_version"],
