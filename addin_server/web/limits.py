@@ -44,6 +44,9 @@ def init_app(app: Flask) -> Limiter:
         headers_enabled=True,
         enabled=app.config.get("RATELIMIT_ENABLED", True),
     )
+    # The wrapped views hold the limiter only weakly; when disabled, Flask-Limiter registers
+    # nothing on the app, so keep it alive here.
+    app.extensions["addin_limiter"] = limiter
     limits = {**EXPENSIVE, **(app.config.get("RATE_LIMITS") or {})}
     for endpoint, limit in limits.items():
         view = app.view_functions.get(endpoint)

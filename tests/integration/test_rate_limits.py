@@ -45,3 +45,16 @@ def test_counts_are_shared_by_two_app_instances_on_one_database(database_url, ba
     finally:
         first.extensions["addin"].engine.dispose()
         second.extensions["addin"].engine.dispose()
+
+
+def test_limits_switched_off_leave_every_endpoint_working(database_url, backend):
+    import gc
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url,
+                      "RATELIMIT_ENABLED": False, "RATE_LIMITS": {"api.timeline": "1/minute"}})
+    gc.collect()
+    client = app.test_client()
+    try:
+        assert [_timeline(client, "a@x.example").status_code for _ in range(3)] == [200] * 3
+    finally:
+        app.extensions["addin"].engine.dispose()
