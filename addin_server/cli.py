@@ -7,6 +7,7 @@ from importlib import resources
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .services import plans as plan_services
 from .store.migrate import upgrade
@@ -14,8 +15,13 @@ from .store.migrate import upgrade
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
+    from .web.manifests import manifest_command
+
     app.cli.add_command(db_upgrade)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(manifest_command)
+    app.cli.add_command(process_notifications)
+    app.cli.add_command(renew_watches)
 
 
 @click.command("db-upgrade")
@@ -23,6 +29,27 @@ def db_upgrade():
     """Apply the database migrations (run before starting production instances)."""
     upgrade(current_app.extensions["addin"].engine)
     click.echo("Database is at the latest schema.")
+
+
+@click.command("process-notifications")
+@click.option("--limit", default=100, show_default=True, help="At most this many per run.")
+@with_appcontext
+def process_notifications(limit):
+    """Process stored push notifications that are due (run it every minute)."""
+    from .services import push
+
+    counts = push.process_pending(push.deps_for(current_app), limit=limit)
+    click.echo(f"Notifications processed: {counts['done']} done, {counts['failed']} to retry.")
+
+
+@click.command("renew-watches")
+@with_appcontext
+def renew_watches():
+    """Renew Gmail watches and Graph subscriptions expiring within a day (run it hourly)."""
+    from .services import push
+
+    report = push.renew_watches(push.deps_for(current_app))
+    click.echo(f"Watches renewed: {report['renewed']}, failed: {report['failed']}.")
 
 
 def demo_plan() -> dict:

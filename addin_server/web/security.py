@@ -1,8 +1,10 @@
-"""Security headers: a strict CSP for pages (framable by Outlook), none of our origin's rights for JSON."""
+"""Security headers: a strict CSP for pages (framable by Outlook), a closed one for JSON."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request
 
 OFFICE_CDN = "https://appsforoffice.microsoft.com"
 MSAL_CDN = "https://alcdn.msauth.net"
@@ -19,13 +21,22 @@ OUTLOOK_FRAMERS = (
 )
 
 
+def _script_origins() -> str:
+    """Our origin, the Office CDN, and wherever MSAL.js is configured to load from."""
+    origins = ["'self'", OFFICE_CDN, MSAL_CDN]
+    parts = urlsplit(current_app.config.get("MSAL_JS_URL") or "")
+    if parts.scheme == "https" and parts.netloc:
+        origins.append(f"https://{parts.netloc}")
+    return " ".join(dict.fromkeys(origins))
+
+
 def page_policy() -> str:
     """The CSP for the task pane pages."""
     framers = " ".join(("'self'",) + OUTLOOK_FRAMERS)
     return "; ".join(
         [
             "default-src 'self'",
-            f"script-src 'self' {OFFICE_CDN} {MSAL_CDN}",
+            f"script-src {_script_origins()}",
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: https:",
             "font-src 'self'",
