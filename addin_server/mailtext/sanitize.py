@@ -15,6 +15,8 @@ import tinycss2
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.sanitizer import Cleaner
 
+from ..replies.htmlguard import defuse
+
 ALLOWED_TAGS = frozenset(
     "a abbr b blockquote br caption code div em h1 h2 h3 h4 h5 h6 hr i img li ol p pre s "
     "small span strong sub sup table tbody td tfoot th thead tr u ul".split()
@@ -183,7 +185,7 @@ class _TextExtractor(HTMLParser):
 def html_to_text(html: str) -> str:
     """The visible text of HTML, one line per block element, blank lines collapsed."""
     parser = _TextExtractor()
-    parser.feed(str(html or ""))
+    parser.feed(defuse(str(html or "")))
     parser.close()
     parser._break()
     text = "\n".join(parser.lines)

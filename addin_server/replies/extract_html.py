@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from .htmlguard import defuse
 from .quote_patterns import HEADER_LABEL
 
 # Line kinds shared with the text algorithm.
@@ -210,7 +211,7 @@ def _parse(html: str) -> _LineParser | None:
     """Feed the whole document; None when html.parser rejects it."""
     parser = _LineParser()
     try:
-        parser.feed(html)
+        parser.feed(defuse(html))
         parser.close()
     except _Done:
         pass

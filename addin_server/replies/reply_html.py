@@ -5,6 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from .extract_html import _is_cited, _is_quote_container
+from .htmlguard import defuse
 
 # Sanitising is the slow step of ingestion; the new part of a real reply is a few KB.
 MAX_NEW_PART = 64 * 1024
@@ -39,7 +40,7 @@ def new_part(html: str) -> str | None:
     """The HTML before the quoted history, or None when it is too large to keep."""
     finder = _QuoteFinder()
     try:
-        finder.feed(html)
+        finder.feed(defuse(html))
         finder.close()
     except _Stop:
         pass
