@@ -176,7 +176,8 @@ def _emit(a, b, parts, out, root_a, root_b):
             "path": path,
             "old": None if a is _MISSING else copy.deepcopy(a),
             "new": None if b is _MISSING else copy.deepcopy(b),
-            "label": label_for(path, root_b, root_a),
+            # A removed item's index points into the old plan; everything else into the new.
+            "label": label_for(path, *((root_a, root_b) if b is _MISSING else (root_b, root_a))),
             "kind": "added" if a is _MISSING else "removed" if b is _MISSING else "changed",
         }
     )
