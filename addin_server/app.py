@@ -35,27 +35,60 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["AUTO_MIGRATE"]:
         upgrade(engine)
     app.extensions["addin"] = Addin(engine=engine)
+    _verifiers(app)
     _register(app)
     return app
 
 
+def _verifiers(app: Flask) -> None:
+    """Token verifiers for production mode, one per configured identity provider."""
+    if app.config.get("MS_CLIENT_ID"):
+        from .auth.entra import EntraVerifier
+
+        app.extensions["addin"].verifiers.append(EntraVerifier.from_config(app.config))
+
+
 def _register(app: Flask) -> None:
-    from .web import api, errors, health, security
+    from .web import api, errors, health, openapi, security
 
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    _register_outlook(app)
+    from . import mailboxes
+    from .web import mailbox_api, webhooks
+
+    mailboxes.init_app(app)
+    app.register_blueprint(mailbox_api.bp)
+    app.register_blueprint(webhooks.bp)
+    from .web import gmail_addon
+
+    app.register_blueprint(gmail_addon.bp)
     _request_hooks(app)
+    from .web import limits
+
+    limits.init_app(app)  # last: it wraps the views registered above
     from . import cli
 
     cli.init_app(app)
 
 
+def _register_outlook(app: Flask) -> None:
+    from .web import manifests, taskpane
+
+    app.register_blueprint(manifests.bp)
+    app.register_blueprint(taskpane.bp)
+    app.register_blueprint(taskpane.pane_api)
+
+
 def _request_hooks(app: Flask) -> None:
+    from .web import logging as request_log
     from .web.auth import guard_dev_mode
     from .web.errors import request_id
 
+    request_log.init_app(app)  # first, so the clock starts before any other hook can refuse
     app.before_request(guard_dev_mode)
 
     @app.after_request

@@ -314,6 +314,12 @@ def _decision(verb: str) -> dict:
         "responses": {**_ok(_ref("Decision")), **_errors(*_COMMON, 409)}}}
 
 
+def _mailbox_paths() -> dict:
+    from .mailbox_api import openapi_paths
+
+    return openapi_paths()
+
+
 @lru_cache(maxsize=1)
 def document() -> dict:
     """The OpenAPI document (built once; it depends on nothing but code)."""
@@ -321,7 +327,7 @@ def document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "MAP add-in API", "version": "1",
                  "description": "Mutual Action Plans: create, version, render, track replies."},
-        "paths": _paths(),
+        "paths": {**_paths(), **_mailbox_paths()},
         "components": {"schemas": _schemas()},
     }
 
