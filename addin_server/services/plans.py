@@ -63,10 +63,9 @@ def revise_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str, document, bas
 def get_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str) -> dict:
     """The latest version with its status, threads and confirmations."""
     with uow:
-        row = uow.repo.plan_row(plan_id, owner)
-        confirmations = uow.repo.confirmations(plan_id)
-        threads = uow.repo.threads(plan_id)
-        open_proposals = sum(1 for p in uow.repo.proposals(plan_id) if p["status"] == "open")
+        row = uow.repo.plan_overview(plan_id, owner)
+        confirmations = uow.repo.confirmations(plan_id) if row["confirmation_count"] else []
+        threads = uow.repo.threads(plan_id) if row["thread_count"] else []
     return {
         "id": plan_id,
         "version": row["version"],
@@ -78,7 +77,7 @@ def get_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str) -> dict:
         "updated_at": iso(row["updated_at"]),
         "sent_version": row["sent_version"],
         "confirmed_version": row["confirmed_version"],
-        "open_proposals": open_proposals,
+        "open_proposals": row["open_proposals"],
         "threads": [{**t, "created_at": iso(t["created_at"])} for t in threads],
         "confirmations": [_confirmation_view(c) for c in confirmations],
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -95,6 +95,15 @@ class SqlRepository(AbstractRepository):
         if for_update:
             query = query.with_for_update()
         row = self.c.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(f"No plan {plan_id}.", field="/id")
+        data = dict(row)
+        data["document"] = json.loads(data["document"])
+        return data
+
+    def plan_overview(self, plan_id: str, owner: str) -> dict:
+        """The plan's row plus how many open proposals, threads and confirmations it has."""
+        row = self.c.execute(_OVERVIEW, {"id": plan_id, "owner": owner}).mappings().first()
         if row is None:
             raise NotFound(f"No plan {plan_id}.", field="/id")
         data = dict(row)
@@ -353,6 +362,20 @@ class SqlRepository(AbstractRepository):
     def mailbox_watches(self):
         """The mailbox watches table, for the push subscriptions."""
         return mailbox_watches
+
+
+def _count(table, *conditions):
+    return select(func.count()).where(table.c.plan_id == plans.c.id, *conditions).scalar_subquery()
+
+
+# Built once: the plan read is the hottest query, and building a statement costs more than
+# running it on SQLite.
+_OVERVIEW = select(
+    plans,
+    _count(proposals, proposals.c.status == "open").label("open_proposals"),
+    _count(plan_threads).label("thread_count"),
+    _count(confirmations).label("confirmation_count"),
+).where(plans.c.id == bindparam("id"), plans.c.owner == bindparam("owner"))
 
 
 def _stale(current: int | None, base: int) -> PreconditionFailed:
