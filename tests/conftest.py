@@ -127,6 +127,16 @@ def runner(app):
 
 
 @pytest.fixture
+def entra():
+    """A fake Entra ID on loopback that signs access tokens and serves its JWKS."""
+    from tests.support.entra import Entra
+
+    fake = Entra()
+    yield fake
+    fake.server.close()
+
+
+@pytest.fixture
 def examples():
     """The three shared example plans."""
     return {name: load_example(name) for name in EXAMPLES}

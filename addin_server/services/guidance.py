@@ -12,6 +12,7 @@ from ..plans import summary as plan_summary
 from ..plans import timeline as plan_timeline
 from ..plans.model import normalize
 from ..ports import AbstractUnitOfWork
+from .inputs import object_body
 
 
 def email(uow: AbstractUnitOfWork, owner: str, plan_id: str, version: int | None = None) -> dict:
@@ -61,12 +62,7 @@ def _bad_date(key: str):
 
 def timeline(body) -> dict:
     """Milestones proposed backward from the value-realized date."""
-    if not isinstance(body, dict):
-        raise ValidationError("The body must be a JSON object.", field="")
-    unknown = set(body) - {"value_realized", "today", "country", "kinds"}
-    if unknown:
-        field = "/" + sorted(unknown)[0]
-        raise ValidationError(f"{field} is not a known field.", field=field)
+    object_body(body, {"value_realized", "today", "country", "kinds"})
     value_realized = _date_field(body, "value_realized", required=True)
     today = _date_field(body, "today", required=False) or dt.date.today()
     country = body.get("country")
@@ -82,8 +78,7 @@ def timeline(body) -> dict:
 
 def preview(body, today: dt.date) -> dict:
     """Email, checks and a summary draft for a plan that is not saved yet."""
-    if not isinstance(body, dict):
-        raise ValidationError("The body must be a JSON object.", field="")
+    object_body(body, {"plan", "plan_id", "version"})
     document = normalize(body.get("plan"))
     plan_id = body.get("plan_id") or "PREVIEW0"
     version = body.get("version") or 1

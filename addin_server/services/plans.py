@@ -10,6 +10,7 @@ from ..plans.history import check_source, date_slips, field_changes
 from ..plans.model import normalize, plan_title
 from ..ports import AbstractUnitOfWork
 from ..store.repository import utc
+from .inputs import object_body
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 PROVIDERS = ("outlook", "gmail")
@@ -186,12 +187,7 @@ def slips(uow: AbstractUnitOfWork, owner: str, plan_id: str) -> list[dict]:
 def link_thread(uow: AbstractUnitOfWork, owner: str, plan_id: str, body, *,
                 now: datetime | None = None) -> dict:
     """Link a conversation to the plan and record the version sent in it."""
-    if not isinstance(body, dict):
-        raise ValidationError("The body must be a JSON object.", field="")
-    unknown = set(body) - {"provider", "thread_id", "message_id", "version"}
-    if unknown:
-        field = "/" + sorted(unknown)[0]
-        raise ValidationError(f"{field} is not a known field.", field=field)
+    object_body(body, {"provider", "thread_id", "message_id", "version"})
     provider, thread_id = body.get("provider"), body.get("thread_id")
     if provider not in PROVIDERS:
         raise ValidationError("/provider must be one of: outlook, gmail.", field="/provider")

@@ -16,6 +16,7 @@ from ..ports import AbstractUnitOfWork
 from ..replies.analyze import analyze_reply
 from ..replies.mime import parse_message
 from ..replies.reply_html import new_part
+from .inputs import object_body
 from .plans import iso, now_utc
 
 _ITEM_PATH = re.compile(r"^/(milestones|stakeholders)/(\d+|-)(/.*)?$")
@@ -252,10 +253,7 @@ def _applied(document: dict, proposal: dict) -> dict:
 def resend(uow: AbstractUnitOfWork, owner: str, plan_id: str, body: dict, *,
            now: dt.datetime | None = None) -> dict:
     """The current plan as an email with what changed since the version the customer last saw."""
-    unknown = set(body) - {"since"}
-    if unknown:
-        field = "/" + sorted(unknown)[0]
-        raise ValidationError(f"{field} is not a known field.", field=field)
+    object_body(body, {"since"})
     since = body.get("since")
     if since is not None and (not isinstance(since, int) or isinstance(since, bool)):
         raise ValidationError("/since must be a version number.", field="/since")

@@ -7,10 +7,10 @@ import re
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from ..errors import BadRequest, NotFound, PreconditionRequired, ValidationError
+from ..errors import BadRequest, NotFound, PreconditionRequired
+from ..services import guidance
 from ..services import plans as plan_services
 from ..services import replies as reply_services
-from ..services import guidance
 from .auth import current_user
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -256,6 +256,4 @@ def reject(plan_id, proposal_id):
 def resend(plan_id):
     """The updated plan with what changed since the version the customer last saw."""
     body = json_body() if request.content_length else {}
-    if not isinstance(body, dict):
-        raise ValidationError("The body must be a JSON object.", field="")
     return jsonify(reply_services.resend(_uow(write=True), _owner(), _plan_id(plan_id), body))

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from ..errors import NotFound, ValidationError
 from ..mailboxes.gmail import gmail_id
 from ..services import push, sync
+from ..services.inputs import object_body
 from .api import json_body
 from .auth import current_user
 
@@ -31,13 +32,7 @@ def _plan(plan_id: str) -> str:
 
 
 def _body(allowed: set[str]) -> dict:
-    body = json_body()
-    if not isinstance(body, dict):
-        raise ValidationError("The body must be a JSON object.", field="")
-    unknown = set(body) - allowed
-    if unknown:
-        field = "/" + sorted(unknown)[0]
-        raise ValidationError(f"{field} is not a known field.", field=field)
+    body = object_body(json_body(), allowed)
     if body.get("provider") not in ("gmail", "outlook"):
         raise ValidationError("/provider must be gmail or outlook.", field="/provider")
     for name in allowed - {"since", "provider"}:

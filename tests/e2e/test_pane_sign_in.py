@@ -4,23 +4,16 @@ access token verified by the server against a loopback JWKS; the fallback sign-i
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from playwright.sync_api import expect
-from werkzeug.wrappers import Response
 
 from tests.e2e.conftest import LiveServer, pane_opener
-from tests.support.loopback import LoopbackServer
+from tests.support.entra import AUDIENCE, CLIENT_ID
 
 pytestmark = pytest.mark.browser
 
-CLIENT_ID = "46125a3c-a758-4a1f-89c4-6dc3682344bd"
-AUDIENCE = f"api://addin.example/{CLIENT_ID}"
-TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 MSAL_URL = "https://cdn.jsdelivr.net/npm/@azure/msal-browser@3.28.1/lib/msal-browser.min.js"
 # MSAL.js as the pane uses it: createNestablePublicClientApplication, silent, then popup.
 FAKE_MSAL = """
@@ -44,31 +37,6 @@ window.msal = {
 """
 
 
-class FakeEntra:
-    """Signs access tokens with a local key and serves its JWKS on loopback."""
-
-    def __init__(self):
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        body = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
-        self.server = LoopbackServer(
-            lambda environ, start: Response(body, mimetype="application/json")(environ, start))
-
-    def token(self, oid: str) -> str:
-        now = int(time.time())
-        claims = {"aud": AUDIENCE, "iss": f"{self.server.url}/{TENANT}/v2.0", "tid": TENANT,
-                  "oid": oid, "scp": "access_as_user", "iat": now, "nbf": now,
-                  "exp": now + 3600, "preferred_username": "dana@brightpath.example"}
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "k1"})
-
-
-@pytest.fixture
-def entra():
-    fake = FakeEntra()
-    yield fake
-    fake.server.close()
-
-
 @pytest.fixture
 def production(tmp_path, entra, chromium_browser):
     server = LiveServer(
@@ -87,7 +55,7 @@ def production(tmp_path, entra, chromium_browser):
 def test_the_pane_signs_in_silently_and_the_server_accepts_its_token(production, entra):
     server, open_pane = production
     oid = str(uuid.uuid4())
-    token = entra.token(oid)
+    token = entra.token(entra.claims(oid=oid))
     page = open_pane("/taskpane/compose", scripts={MSAL_URL: FAKE_MSAL},
                      init=f"window.__msalSilentToken = {json.dumps(token)};")
     config = page.evaluate("window.__msal.config")
@@ -107,7 +75,7 @@ def test_the_pane_signs_in_silently_and_the_server_accepts_its_token(production,
     mine = server.api.get("/api/plans", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert [p["version"] for p in mine] == [1]
     stranger = server.api.get("/api/plans", headers={
-        "Authorization": f"Bearer {entra.token(str(uuid.uuid4()))}"}).get_json()
+        "Authorization": f"Bearer {entra.token(entra.claims())}"}).get_json()
     assert stranger == []
 
 
@@ -118,6 +86,6 @@ def test_when_single_sign_on_fails_the_pane_offers_a_sign_in_button(production, 
     expect(page.locator("#error")).to_contain_text("Sign in to continue")
     kinds = [kind for kind, _scopes in page.evaluate("window.__msal.requests")]
     assert kinds[:2] == ["silent", "popup"]
-    page.evaluate(f"window.__msalPopupToken = {json.dumps(entra.token(str(uuid.uuid4())))}")
+    page.evaluate(f"window.__msalPopupToken = {json.dumps(entra.token(entra.claims()))}")
     page.click("#signin-button")
     expect(page.locator("#signin")).to_be_hidden()

@@ -18,16 +18,8 @@ from tests.support.entra import (
     OTHER_TENANT,
     STRANGER_TENANT,
     TENANT,
-    Entra,
     _key,
 )
-
-
-@pytest.fixture
-def entra():
-    fake = Entra()
-    yield fake
-    fake.server.close()
 
 
 @pytest.fixture

@@ -11,17 +11,15 @@ import pytest
 
 from addin_server import create_app
 from addin_server.store.migrate import upgrade
-from tests.support.entra import AUDIENCE, CLIENT_ID, OTHER_TENANT, TENANT, Entra
+from tests.support.entra import (
+    AUDIENCE,
+    CLIENT_ID,
+    OTHER_TENANT,
+    TENANT,
+)
 from tests.support.mail_clients import gmail_reply, sent_plan_email
 
 pytestmark = pytest.mark.both_databases
-
-
-@pytest.fixture
-def entra():
-    fake = Entra()
-    yield fake
-    fake.server.close()
 
 
 @pytest.fixture

@@ -62,3 +62,4 @@ class Entra:
     def token(self, claims=None, *, key=None, kid=KID, algorithm="RS256") -> str:
         return jwt.encode(claims or self.claims(), key or self.key, algorithm=algorithm,
                           headers={"kid": kid})
+

@@ -21,16 +21,6 @@ CLIENTS = mc.CLIENTS
 
 
 @pytest.fixture(scope="module")
-def onboarding():
-    return example_plan("plan-onboarding.json")
-
-
-@pytest.fixture(scope="module")
-def german():
-    return example_plan("plan-logistics-de.json")
-
-
-@pytest.fixture(scope="module")
 def sent(onboarding):
     return mc.sent_plan_email(onboarding, plan_id=PLAN_ID, version=3)
 

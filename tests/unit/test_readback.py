@@ -12,16 +12,6 @@ PLAN_ID = "7F3KQ2W9"
 EXAMPLES = ("plan-onboarding.json", "plan-logistics-de.json", "plan-weak.json")
 
 
-@pytest.fixture(scope="module")
-def onboarding():
-    return example_plan("plan-onboarding.json")
-
-
-@pytest.fixture(scope="module")
-def german():
-    return example_plan("plan-logistics-de.json")
-
-
 def _email(plan, version=3):
     return render_email(plan, plan_id=PLAN_ID, version=version)
 

@@ -5,17 +5,6 @@ from __future__ import annotations
 import pytest
 
 from addin_server.replies.requests import find_requests
-from tests.support import example_plan
-
-
-@pytest.fixture(scope="module")
-def onboarding():
-    return example_plan("plan-onboarding.json")
-
-
-@pytest.fixture(scope="module")
-def german():
-    return example_plan("plan-logistics-de.json")
 
 
 def _index(plan, name):
