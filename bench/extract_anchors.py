@@ -204,7 +204,7 @@ def _importable(module: str) -> bool:
 
 def run_worker(python: Path, name: str, cases: Path) -> dict:
     """Score one contender in its own interpreter; errors become a row note."""
-    # -P: bench/ holds other scripts (e.g. http.py) that must not shadow the stdlib.
+    # -P: only the project root, never bench/, goes on the worker's path.
     script = str(Path(__file__).resolve())
     done = subprocess.run(
         [str(python), "-P", script, "--worker", name, "--cases", str(cases)],

@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# bench/ itself must not be on the path: a bench script's name (http.py) would shadow stdlib.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from addin_server.mailtext.render import render_email  # noqa: E402

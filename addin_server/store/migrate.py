@@ -25,7 +25,8 @@ def alembic_config() -> Config:
 def upgrade(engine: Engine) -> None:
     """Upgrade to head; on PostgreSQL, instances starting together take turns."""
     config = alembic_config()
-    with engine.connect() as connection:
+    # On SQLite the write lock is taken up front, so workers migrating one file wait their turn.
+    with engine.execution_options(sqlite_immediate=True).connect() as connection:
         postgres = connection.dialect.name == "postgresql"
         if postgres:
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
