@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade():
     """Apply the database migrations (run before starting production instances)."""
     upgrade(current_app.extensions["addin"].engine)
@@ -59,6 +60,7 @@ def demo_plan() -> dict:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--user", default=None, help="Owner of the demo plan (default: the demo user).")
 def seed_demo(user):
     """Load the onboarding example as a demo plan (once per user)."""
