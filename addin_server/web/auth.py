@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -13,6 +14,7 @@ from ..errors import BadRequest, Forbidden, Unauthorized
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,200}@[^@\s<>\"]{1,200}$")
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback(address: str | None) -> bool:
     """True for 127.0.0.0/8 and ::1 (also as an IPv4-mapped IPv6 address)."""
     try:

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template_string, request
+from flask import Flask, g, jsonify, request
+from jinja2 import Environment
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import AddinError
 
 log = logging.getLogger("addin_server")
 
-_PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{{ title }}</title>
+# Compiled on first use, once (render_template_string compiled it on every error page).
+_PAGE_SOURCE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{{ title }}</title>
 <body style="font-family:'Segoe UI',system-ui,sans-serif;margin:24px;color:#242424">
 <h1 style="font-size:18px;font-weight:600">{{ title }}</h1><p>{{ message }}</p>
 <p style="color:#616161;font-size:12px">Request {{ request_id }}</p></body></html>"""
+
+
+@functools.lru_cache(maxsize=1)
+def _page():
+    return Environment(autoescape=True).from_string(_PAGE_SOURCE)
 
 
 def request_id() -> str:
@@ -42,7 +50,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
         response = jsonify(body)
     else:
         title = "Something went wrong" if status >= 500 else "That did not work"
-        response = render_template_string(_PAGE, title=title, message=message, request_id=rid)
+        response = _page().render(title=title, message=message, request_id=rid)
     return response, status
 
 

@@ -47,6 +47,12 @@ def init_app(app: Flask) -> Limiter:
     # The wrapped views hold the limiter only weakly; when disabled, Flask-Limiter registers
     # nothing on the app, so keep it alive here.
     app.extensions["addin_limiter"] = limiter
+
+    @limiter.request_filter
+    def _unlimited() -> bool:
+        # Flask-Limiter looks at every request; most endpoints have no limit to count.
+        return request.endpoint not in limits
+
     limits = {**EXPENSIVE, **(app.config.get("RATE_LIMITS") or {})}
     for endpoint, limit in limits.items():
         view = app.view_functions.get(endpoint)

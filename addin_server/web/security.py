@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 
 OFFICE_CDN = "https://appsforoffice.microsoft.com"
 MSAL_CDN = "https://alcdn.msauth.net"
@@ -21,22 +21,22 @@ OUTLOOK_FRAMERS = (
 )
 
 
-def _script_origins() -> str:
+def _script_origins(msal_js_url: str | None) -> str:
     """Our origin, the Office CDN, and wherever MSAL.js is configured to load from."""
     origins = ["'self'", OFFICE_CDN, MSAL_CDN]
-    parts = urlsplit(current_app.config.get("MSAL_JS_URL") or "")
+    parts = urlsplit(msal_js_url or "")
     if parts.scheme == "https" and parts.netloc:
         origins.append(f"https://{parts.netloc}")
     return " ".join(dict.fromkeys(origins))
 
 
-def page_policy() -> str:
+def page_policy(msal_js_url: str | None = None) -> str:
     """The CSP for the task pane pages."""
     framers = " ".join(("'self'",) + OUTLOOK_FRAMERS)
     return "; ".join(
         [
             "default-src 'self'",
-            f"script-src {_script_origins()}",
+            f"script-src {_script_origins(msal_js_url)}",
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: https:",
             "font-src 'self'",
@@ -52,17 +52,16 @@ def page_policy() -> str:
 
 def init_app(app: Flask) -> None:
     """Add the headers to every response."""
+    # Built once: the settings it depends on are fixed when the app is created.
+    pages = page_policy(app.config.get("MSAL_JS_URL"))
+    closed = "default-src 'none'; frame-ancestors 'none'"
 
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", page_policy())
-        else:
-            response.headers.setdefault(
-                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
-            )
+        policy = pages if response.mimetype == "text/html" else closed
+        response.headers.setdefault("Content-Security-Policy", policy)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

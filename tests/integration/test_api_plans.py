@@ -319,3 +319,12 @@ def test_examples_json_is_accepted_byte_for_byte(client, backend, examples):
     response = client.post("/api/plans", data=raw, content_type="application/json")
     assert response.status_code == 201
     assert _strip_ids(response.get_json()["plan"]) == json.loads(raw)
+
+
+def test_people_get_a_short_page_and_programs_get_json_for_the_same_error(client, backend):
+    page = client.get("/taskpane/nowhere", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "That did not work" in page.get_data(as_text=True)
+    assert page.headers["X-Request-Id"] in page.get_data(as_text=True)
+    api = client.get("/api/nowhere")
+    assert api.status_code == 404 and api.get_json()["error"] == "not_found"
