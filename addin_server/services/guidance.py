@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 
 from ..errors import ValidationError
 from ..mailtext.render import render_email
@@ -25,8 +27,15 @@ def email(uow: AbstractUnitOfWork, owner: str, plan_id: str, version: int | None
             document = uow.repo.version_document(plan_id, number)
         else:
             document = row["document"]
-    rendered = render_email(document, plan_id=plan_id, version=number, validated=True)
+    rendered = _rendered(plan_id, number, json.dumps(document, ensure_ascii=False, sort_keys=True))
     return {**rendered, "version": number}
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered(plan_id: str, version: int, document: str) -> dict:
+    """A stored version's email. Versions never change, so the same key always renders the
+    same email: caching it is safe in any number of processes (the key holds the plan itself)."""
+    return render_email(json.loads(document), plan_id=plan_id, version=version, validated=True)
 
 
 def checks(uow: AbstractUnitOfWork, owner: str, plan_id: str, today: dt.date) -> dict:
