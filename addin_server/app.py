@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask, g
+from flask.sessions import SecureCookieSessionInterface
 
 from . import config
 from .store.engine import make_engine
@@ -25,10 +26,21 @@ class Addin:
         return SqlUnitOfWork(self.engine, write=write)
 
 
+class NoSessions(SecureCookieSessionInterface):
+    """No cookie sessions: the server keeps no state per browser, and skips signing work."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config layers, storage (migrated), blueprints, handlers."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     config.load(app, test_config)
+    app.session_interface = NoSessions()  # state lives in the database, never in cookies
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     engine = make_engine(app.config["DATABASE_URL"])
