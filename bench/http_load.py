@@ -327,25 +327,6 @@ def summarise(slices: list[dict]) -> dict:
 # the run -------------------------------------------------------------------------------------
 
 
-def postgres_schema(url: str):
-    """A throwaway schema on the server; returns (url for it, cleanup)."""
-    from sqlalchemy import create_engine, text
-
-    base = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"bench_http_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def cleanup():
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}", cleanup
-
-
 def machine() -> str:
     """CPU model, cores, Python and the load at the start (the machine may be shared)."""
     model = platform.processor() or "unknown CPU"
@@ -382,7 +363,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-http-"))
     cleanup = None
     if args.database:
-        database_url, cleanup = postgres_schema(args.database)
+        from tests.support.postgres import throwaway_schema
+
+        database_url, cleanup = throwaway_schema(args.database, "bench_http")
     else:
         database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
     (folder / "bench_hello.py").write_text(HELLO_APP)

@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,6 +27,7 @@ from addin_server.services import plans as services  # noqa: E402
 from addin_server.store.engine import make_engine  # noqa: E402
 from addin_server.store.migrate import upgrade  # noqa: E402
 from addin_server.store.repository import SqlUnitOfWork  # noqa: E402
+from tests.support.postgres import throwaway_schema  # noqa: E402
 
 PLAN = Path(__file__).resolve().parents[1] / "addin_server" / "demo_plan.json"
 OWNER = "bench@localhost"
@@ -88,23 +88,6 @@ def run(url: str, edits: int) -> dict:
     return result
 
 
-def postgres_schema(url: str):
-    """A throwaway schema on the server; returns (url for it, cleanup)."""
-    base = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def cleanup():
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}", cleanup
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=1000)
@@ -112,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     cleanup = None
     if args.database:
-        url, cleanup = postgres_schema(args.database)
+        url, cleanup = throwaway_schema(args.database, "bench")
     else:
         folder = tempfile.mkdtemp()
         url = f"sqlite:///{os.path.join(folder, 'bench.sqlite3')}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from addin_server import create_app
 from addin_server.store.tables import metadata
+from tests.support.postgres import throwaway_schema
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EXAMPLES = ("plan-onboarding", "plan-logistics-de", "plan-weak")
@@ -58,21 +58,14 @@ def postgres_schema_url():
     url = os.environ.get("ADDIN_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("PostgreSQL tests need ADDIN_TEST_POSTGRES_URL (.ci/run sets it)")
-    base = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"addin_test_{uuid.uuid4().hex[:10]}"
     try:
-        engine = create_engine(base)
-        with engine.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schema_url, drop = throwaway_schema(url, "addin_test")
     except Exception as error:  # any connection failure must fail loudly when CI asked for it
         if os.environ.get("ADDIN_TEST_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL at {url} cannot be used: {error}")
         pytest.skip(f"PostgreSQL at {url} cannot be used: {error}")
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    yield schema_url
+    drop()
 
 
 @pytest.fixture
