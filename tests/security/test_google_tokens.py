@@ -168,3 +168,22 @@ def test_production_refuses_to_start_without_the_oauth_client_id(database_url):
         create_app({"AUTH_MODE": "production", "SECRET_KEY": "x-not-default",
                     "DATABASE_URL": database_url, "BASE_URL": BASE,
                     "GOOGLE_SERVICE_ACCOUNT": SERVICE_ACCOUNT})
+
+
+@pytest.mark.parametrize("action", ["refresh", "diff", "resend", "decide"])
+def test_another_google_user_naming_my_plan_in_a_button_sees_and_changes_nothing(
+        prod, prod_app, tokens, examples, action):
+    plan_id = seed_plan(prod_app, "google:110000000000000000001", examples)
+    body = event(parameters={"action": action, "plan_id": plan_id, "version": "1",
+                             "proposal_id": "1", "accept": "1"},
+                 user_id_token=tokens.user(sub="220000000000000000002",
+                                           email="other@example.com"))
+    response = prod.post("/gmail/action", json=body,
+                         headers={"Authorization": f"Bearer {tokens.system(ACTION)}"})
+    assert response.status_code in (200, 400, 404)
+    assert "Faster customer onboarding" not in str(response.get_json())
+    assert "Go-live" not in str(response.get_json())
+    with prod_app.app_context():
+        kept = plan_services.get_plan(prod_app.extensions["addin"].uow(),
+                                      "google:110000000000000000001", plan_id)
+    assert kept["version"] == 1 and kept["status"] == "draft"
