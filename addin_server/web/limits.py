@@ -19,6 +19,9 @@ EXPENSIVE = {
     "mailbox_api.sync": "30/minute",
     "mailbox_api.send": "20/minute",
     "gmail_addon.action": "240/minute",
+    "api.checks": "240/minute",
+    "api.suggestions": "240/minute",
+    "pane_api.suggestions": "240/minute",
 }
 
 

@@ -58,3 +58,9 @@ def test_limits_switched_off_leave_every_endpoint_working(database_url, backend)
         assert [_timeline(client, "a@x.example").status_code for _ in range(3)] == [200] * 3
     finally:
         app.extensions["addin"].engine.dispose()
+
+
+def test_every_limited_endpoint_exists(app, backend):
+    from addin_server.web.limits import EXPENSIVE
+
+    assert [name for name in EXPENSIVE if name not in app.view_functions] == []
