@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 from pathlib import Path
 
 from alembic import command
@@ -23,9 +25,33 @@ def alembic_config() -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Upgrade to head; on PostgreSQL, instances starting together take turns."""
+    """Upgrade to head; processes starting together on one database take turns."""
+    with _sqlite_file_lock(engine):
+        _upgrade(engine)
+
+
+@contextlib.contextmanager
+def _sqlite_file_lock(engine: Engine):
+    """An exclusive lock beside a SQLite file for the whole upgrade.
+
+    Alembic does not run SQLite DDL in one transaction, so the database's own lock does not
+    keep a second worker from reading the version between two migrations of the first.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _upgrade(engine: Engine) -> None:
     config = alembic_config()
-    # On SQLite the write lock is taken up front, so workers migrating one file wait their turn.
+    # On SQLite the write lock is also taken up front, so a reader never upgrades a lock.
     with engine.execution_options(sqlite_immediate=True).connect() as connection:
         postgres = connection.dialect.name == "postgresql"
         if postgres:
