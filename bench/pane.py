@@ -21,11 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from addin_server import create_app  # noqa: E402
+from tests.support.browser import ARGS, CHROMIUM  # noqa: E402
 from tests.support.loopback import LoopbackServer  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 MEASURE = """() => {
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
   const nav = performance.getEntriesByType("navigation")[0];
@@ -62,7 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=9)
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         sys.exit("Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -72,7 +70,7 @@ def main() -> None:
     server = LoopbackServer(app)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             print("pane      first paint ms  ready ms  bytes loaded  own JS+CSS bytes  requests")
             for pane in ("compose", "read"):
                 r = measure(browser, f"{server.url}/taskpane/{pane}", args.loads)

@@ -10,19 +10,10 @@ import pytest
 
 from addin_server import create_app
 from addin_server.store.migrate import upgrade
+from tests.support.browser import ARGS, CHROMIUM
 from tests.support.loopback import LoopbackServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 FAKE_OFFICE = Path(__file__).with_name("fake_office.js")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OFFICE_JS = "https://appsforoffice.microsoft.com/"
 PANE_WIDTH = 320
 
