@@ -16,3 +16,20 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def save_screenshot(page, name: str, tmp_path: Path, **options) -> Path:
+    """Screenshot into the test's tmp dir; also into docs/img with ADDIN_WRITE_SCREENSHOTS=1.
+
+    The suite never rewrites the README's pictures unless asked to.
+    """
+    import os
+
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), **options)
+    if os.environ.get("ADDIN_WRITE_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_IMG / name), **options)
+    return shot
