@@ -25,6 +25,7 @@ from google.auth import crypt
 from google.auth import jwt as google_jwt
 from werkzeug.wrappers import Request, Response
 
+from .failures import Failure, next_failure
 from .loopback import LoopbackServer, rsa_key
 
 _PREFIX = re.compile(r"^\s*(re|aw|fwd?)\s*:\s*", re.IGNORECASE)
@@ -46,16 +47,6 @@ def _subject_key(subject: str) -> str:
     while _PREFIX.match(subject or ""):
         subject = _PREFIX.sub("", subject, count=1)
     return (subject or "").strip().lower()
-
-
-@dataclass
-class Failure:
-    """An injected failure: `times` requests whose path contains `path` get `status`."""
-
-    path: str
-    status: int
-    times: int = 1
-    retry_after: str | None = None
 
 
 @dataclass
@@ -141,17 +132,16 @@ class FakeGmail:
                                request.headers.get("X-Goog-Gmail-Access-Token")))
         if request.path == "/oauth2/v1/certs":
             return Response("{}", mimetype="application/json")
-        for failure in state.failures:
-            if failure.times > 0 and failure.path in request.path:
-                failure.times -= 1
-                response = _google_error(failure.status, "Too many concurrent requests for user.",
-                                         "rateLimitExceeded", "RESOURCE_EXHAUSTED")
-                if failure.status >= 500:
-                    response = _google_error(failure.status, "Backend Error", "backendError",
-                                             "UNAVAILABLE")
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = failure.retry_after
-                return response
+        failure = next_failure(state.failures, request.path)
+        if failure is not None:
+            response = _google_error(failure.status, "Too many concurrent requests for user.",
+                                     "rateLimitExceeded", "RESOURCE_EXHAUSTED")
+            if failure.status >= 500:
+                response = _google_error(failure.status, "Backend Error", "backendError",
+                                         "UNAVAILABLE")
+            if failure.retry_after is not None:
+                response.headers["Retry-After"] = failure.retry_after
+            return response
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in state.tokens:
             return _google_error(

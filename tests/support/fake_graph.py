@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
+from .failures import Failure, next_failure
 from .loopback import LoopbackServer
 
 PAGE = 2  # messages per page, small so @odata.nextLink is exercised
@@ -47,14 +48,6 @@ def graph_error(status: int, code: str, message: str) -> Response:
 def _recipients(value) -> list[dict]:
     return [{"emailAddress": {"name": name, "address": address}}
             for name, address in getaddresses([str(value or "")]) if address]
-
-
-@dataclass
-class Failure:
-    path: str
-    status: int
-    times: int = 1
-    retry_after: str | None = None
 
 
 @dataclass
@@ -130,15 +123,14 @@ class FakeGraph:
     def _graph(self, request: Request) -> Response:
         state = self.state
         state.requests.append((request.method, request.path, dict(request.args)))
-        for failure in state.failures:
-            if failure.times > 0 and failure.path in request.path:
-                failure.times -= 1
-                code = "TooManyRequests" if failure.status == 429 else "ServiceUnavailable"
-                response = graph_error(failure.status, code, "Application is over its "
-                                       "MailboxConcurrency limit.")
-                if failure.retry_after is not None:
-                    response.headers["Retry-After"] = failure.retry_after
-                return response
+        failure = next_failure(state.failures, request.path)
+        if failure is not None:
+            code = "TooManyRequests" if failure.status == 429 else "ServiceUnavailable"
+            response = graph_error(failure.status, code, "Application is over its "
+                                   "MailboxConcurrency limit.")
+            if failure.retry_after is not None:
+                response.headers["Retry-After"] = failure.retry_after
+            return response
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in state.tokens:
             return graph_error(401, "InvalidAuthenticationToken",
