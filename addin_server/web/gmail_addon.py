@@ -292,27 +292,32 @@ def _fix_first(key: str, draft: dict, page: str, error: ValidationError) -> dict
     return cards.update_card(built, "The plan is not complete yet.")
 
 
-def do_check(event: AddonEvent, user: User) -> dict:
-    """The qualification and quality checks of the plan as it stands."""
+def _saved_preview(event: AddonEvent, user: User, show) -> dict:
+    """Save the form, preview the plan, and answer with show(key, draft, page, result);
+    an incomplete plan answers with the card naming the field to fix."""
     key, draft, page = _merged(event, user)
     _save_draft(user, key, draft)
     try:
         result = _preview(draft, event.today())
     except ValidationError as error:
         return _fix_first(key, draft, page, error)
-    return cards.update_card(cards.checks_card(_ctx(key), result["checks"], page))
+    return cards.update_card(show(key, draft, page, result))
+
+
+def do_check(event: AddonEvent, user: User) -> dict:
+    """The qualification and quality checks of the plan as it stands."""
+    return _saved_preview(event, user, lambda key, _draft, page, result: cards.checks_card(
+        _ctx(key), result["checks"], page))
 
 
 def do_preview(event: AddonEvent, user: User) -> dict:
     """The email as the customer will read it."""
-    key, draft, page = _merged(event, user)
-    _save_draft(user, key, draft)
-    try:
-        result = _preview(draft, event.today())
-    except ValidationError as error:
-        return _fix_first(key, draft, page, error)
-    summary = None if (draft.get("plan") or {}).get("summary") else result["summary_draft"]
-    return cards.update_card(cards.preview_card(_ctx(key), result["email"], page, summary))
+
+    def show(key, draft, page, result):
+        summary = None if (draft.get("plan") or {}).get("summary") else result["summary_draft"]
+        return cards.preview_card(_ctx(key), result["email"], page, summary)
+
+    return _saved_preview(event, user, show)
 
 
 def do_insert(event: AddonEvent, user: User) -> dict:
