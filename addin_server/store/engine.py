@@ -33,8 +33,10 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         # A deferred transaction that later writes can fail at once with SQLITE_BUSY when another
         # writer got in first; writers therefore take the write lock when they begin.
+        # Issued on the driver's connection: through exec_driver_sql it cost a statement's worth
+        # of SQLAlchemy bookkeeping on every read.
         immediate = conn.get_execution_options().get("sqlite_immediate")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def is_sqlite(engine: Engine) -> bool:

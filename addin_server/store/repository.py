@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import NotFound, PreconditionFailed
 from ..plans.history import apply_patch, make_patch
 from ..ports import AbstractRepository, AbstractUnitOfWork
+from .prepared import PreparedSelect
 from .tables import (
     confirmations,
     drafts,
@@ -89,26 +90,20 @@ class SqlRepository(AbstractRepository):
         )
         self._insert_version(plan_id, 1, author, source, now, [], document, None)
 
-    def plan_row(self, plan_id: str, owner: str, *, for_update: bool = False) -> dict:
-        """The plan's row (with its document parsed), or NotFound."""
-        query = select(plans).where(plans.c.id == plan_id, plans.c.owner == owner)
+    def plan_row(self, plan_id: str, owner: str, *, for_update: bool = False,
+                 parse: bool = True) -> dict:
+        """The plan's row, or NotFound; its document parsed, or the stored JSON text."""
         if for_update:
-            query = query.with_for_update()
-        row = self.c.execute(query).mappings().first()
-        if row is None:
-            raise NotFound(f"No plan {plan_id}.", field="/id")
-        data = dict(row)
-        data["document"] = json.loads(data["document"])
-        return data
+            query = select(plans).where(plans.c.id == plan_id, plans.c.owner == owner)
+            found = self.c.execute(query.with_for_update()).mappings().first()
+            row = dict(found) if found is not None else None
+        else:
+            row = _PLAN.first(self.c, id=plan_id, owner=owner)
+        return _found_plan(row, plan_id, parse)
 
-    def plan_overview(self, plan_id: str, owner: str) -> dict:
+    def plan_overview(self, plan_id: str, owner: str, *, parse: bool = True) -> dict:
         """The plan's row plus how many open proposals, threads and confirmations it has."""
-        row = self.c.execute(_OVERVIEW, {"id": plan_id, "owner": owner}).mappings().first()
-        if row is None:
-            raise NotFound(f"No plan {plan_id}.", field="/id")
-        data = dict(row)
-        data["document"] = json.loads(data["document"])
-        return data
+        return _found_plan(_OVERVIEW.first(self.c, id=plan_id, owner=owner), plan_id, parse)
 
     def list_plans(self, owner: str) -> list[dict]:
         """The owner's plans, newest first, without documents."""
@@ -255,10 +250,7 @@ class SqlRepository(AbstractRepository):
 
     def threads(self, plan_id: str) -> list[dict]:
         """The conversations linked to a plan."""
-        query = select(plan_threads.c.provider, plan_threads.c.thread_id,
-                       plan_threads.c.message_id, plan_threads.c.created_at).where(
-            plan_threads.c.plan_id == plan_id).order_by(plan_threads.c.id)
-        return [dict(r) for r in self.c.execute(query).mappings()]
+        return _THREADS.all(self.c, plan_id=plan_id)
 
     # messages, proposals, confirmations ---------------------------------------------------------
 
@@ -324,9 +316,7 @@ class SqlRepository(AbstractRepository):
 
     def confirmations(self, plan_id: str) -> list[dict]:
         """A plan's written confirmations, oldest first."""
-        query = select(confirmations).where(confirmations.c.plan_id == plan_id).order_by(
-            confirmations.c.id)
-        return [dict(r) for r in self.c.execute(query).mappings()]
+        return _CONFIRMATIONS.all(self.c, plan_id=plan_id)
 
     # drafts ------------------------------------------------------------------------------
 
@@ -368,14 +358,34 @@ def _count(table, *conditions):
     return select(func.count()).where(table.c.plan_id == plans.c.id, *conditions).scalar_subquery()
 
 
-# Built once: the plan read is the hottest query, and building a statement costs more than
-# running it on SQLite.
-_OVERVIEW = select(
+# The reads behind every plan view, built once and run without SQLAlchemy's execution layer
+# (see prepared.py): building and executing a statement the usual way costs more than running
+# it on SQLite.
+_OWNED = (plans.c.id == bindparam("id"), plans.c.owner == bindparam("owner"))
+_PLAN = PreparedSelect(select(plans).where(*_OWNED))
+_OVERVIEW = PreparedSelect(select(
     plans,
     _count(proposals, proposals.c.status == "open").label("open_proposals"),
     _count(plan_threads).label("thread_count"),
     _count(confirmations).label("confirmation_count"),
-).where(plans.c.id == bindparam("id"), plans.c.owner == bindparam("owner"))
+).where(*_OWNED))
+_THREADS = PreparedSelect(
+    select(plan_threads.c.provider, plan_threads.c.thread_id, plan_threads.c.message_id,
+           plan_threads.c.created_at)
+    .where(plan_threads.c.plan_id == bindparam("plan_id")).order_by(plan_threads.c.id)
+)
+_CONFIRMATIONS = PreparedSelect(
+    select(confirmations).where(confirmations.c.plan_id == bindparam("plan_id"))
+    .order_by(confirmations.c.id)
+)
+
+
+def _found_plan(row: dict | None, plan_id: str, parse: bool) -> dict:
+    if row is None:
+        raise NotFound(f"No plan {plan_id}.", field="/id")
+    if parse:
+        row["document"] = json.loads(row["document"])
+    return row
 
 
 def _stale(current: int | None, base: int) -> PreconditionFailed:

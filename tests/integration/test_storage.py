@@ -95,3 +95,36 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(app, backend):
     with app.extensions["addin"].engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_prepared_reads_return_what_sqlalchemy_returns(app, backend, examples):
+    """The hot reads skip SQLAlchemy's Result layer; their rows must be the same, types too."""
+    from addin_server.store import repository
+
+    created = services.create_plan(_uow(app, True), OWNER, examples["plan-onboarding"])
+    plan_id = created["id"]
+    services.link_thread(_uow(app, True), OWNER, plan_id,
+                         {"provider": "gmail", "thread_id": "t-1", "message_id": "<m1@x>"})
+    services.link_thread(_uow(app, True), OWNER, plan_id,
+                         {"provider": "outlook", "thread_id": "t-2", "message_id": "<m2@x>"})
+    cases = [
+        (repository._PLAN, {"id": plan_id, "owner": OWNER}),
+        (repository._OVERVIEW, {"id": plan_id, "owner": OWNER}),
+        (repository._THREADS, {"plan_id": plan_id}),
+        (repository._OVERVIEW, {"id": plan_id, "owner": "someone@else.example"}),
+    ]
+    with _uow(app) as uow:
+        for prepared, params in cases:
+            expected = [dict(r) for r in uow.connection.execute(prepared.statement, params)
+                        .mappings()]
+            assert prepared.all(uow.connection, **params) == expected
+            assert prepared.first(uow.connection, **params) == (expected[0] if expected else None)
+        overview = repository._OVERVIEW.first(uow.connection, id=plan_id, owner=OWNER)
+    assert overview["thread_count"] == 2 and overview["open_proposals"] == 0
+    assert overview["created_at"].year >= 2026  # a datetime, converted by the column's type
+    assert [t["thread_id"] for t in _threads(app, plan_id)] == ["t-1", "t-2"]
+
+
+def _threads(app, plan_id):
+    with _uow(app) as uow:
+        return uow.repo.threads(plan_id)
