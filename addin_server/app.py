@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask, g
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 
-from . import config
+from . import config, jsontext
 from .store.engine import make_engine
 from .store.migrate import upgrade
 from .store.repository import SqlUnitOfWork
@@ -26,6 +27,19 @@ class Addin:
         return SqlUnitOfWork(self.engine, write=write)
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, non-ASCII kept and keys in their order, with stored JSON text spliced in."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj, **kwargs) -> str:
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return jsontext.dumps(obj, **kwargs)
+
+
 class NoSessions(SecureCookieSessionInterface):
     """No cookie sessions: the server keeps no state per browser, and skips signing work."""
 
@@ -39,10 +53,9 @@ class NoSessions(SecureCookieSessionInterface):
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config layers, storage (migrated), blueprints, handlers."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.json = JSONProvider(app)
     config.load(app, test_config)
     app.session_interface = NoSessions()  # state lives in the database, never in cookies
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
     engine = make_engine(app.config["DATABASE_URL"])
     if app.config["AUTO_MIGRATE"]:
         upgrade(engine)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from dataclasses import dataclass
 
 from ..errors import ValidationError
+from ..jsontext import RawJSON
 from ..mailtext.render import render_email
 from ..plans import checks as plan_checks
 from ..plans import notes as plan_notes
@@ -14,28 +16,40 @@ from ..plans import summary as plan_summary
 from ..plans import timeline as plan_timeline
 from ..plans.model import normalize
 from ..ports import AbstractUnitOfWork
+from ..store.repository import dumps
 from .inputs import object_body
 
 
-def email(uow: AbstractUnitOfWork, owner: str, plan_id: str, version: int | None = None) -> dict:
-    """The email of the current version, or of the given one."""
+def email(uow: AbstractUnitOfWork, owner: str, plan_id: str, version: int | None = None, *,
+          as_text: bool = False) -> dict | RawJSON:
+    """The email of the current version, or of the given one (as JSON text with as_text)."""
     with uow:
-        row = uow.repo.plan_row(plan_id, owner)
+        row = uow.repo.plan_row(plan_id, owner, parse=False)
         number = version or row["version"]
         if number != row["version"]:
             uow.repo.version_meta(plan_id, number)
-            document = uow.repo.version_document(plan_id, number)
+            document = dumps(uow.repo.version_document(plan_id, number))
         else:
             document = row["document"]
-    rendered = _rendered(plan_id, number, json.dumps(document, ensure_ascii=False, sort_keys=True))
-    return {**rendered, "version": number}
+    rendered = _rendered(plan_id, number, document)
+    return rendered.text if as_text else dict(rendered.fields)
+
+
+@dataclass(frozen=True)
+class _Email:
+    fields: dict
+    text: RawJSON
 
 
 @functools.lru_cache(maxsize=256)
-def _rendered(plan_id: str, version: int, document: str) -> dict:
-    """A stored version's email. Versions never change, so the same key always renders the
-    same email: caching it is safe in any number of processes (the key holds the plan itself)."""
-    return render_email(json.loads(document), plan_id=plan_id, version=version, validated=True)
+def _rendered(plan_id: str, version: int, document: str) -> _Email:
+    """A stored version's email, and its JSON. Versions never change, so the same key always
+    renders the same email: caching it is safe in any number of processes (the key holds the
+    stored plan itself)."""
+    rendered = render_email(json.loads(document), plan_id=plan_id, version=version,
+                            validated=True)
+    fields = {**rendered, "version": version}
+    return _Email(fields=fields, text=RawJSON(dumps(fields)))
 
 
 def checks(uow: AbstractUnitOfWork, owner: str, plan_id: str, today: dt.date) -> dict:

@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime
 
 from ..errors import BadRequest, NotFound, ValidationError
+from ..jsontext import RawJSON
 from ..plans.history import check_source, date_slips, field_changes
 from ..plans.model import normalize, plan_title
 from ..ports import AbstractUnitOfWork
@@ -61,16 +62,20 @@ def revise_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str, document, bas
     return {"id": plan_id, "version": number, "plan": document}
 
 
-def get_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str) -> dict:
-    """The latest version with its status, threads and confirmations."""
+def get_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str, *,
+             plan_as_text: bool = False) -> dict:
+    """The latest version with its status, threads and confirmations.
+
+    With plan_as_text, "plan" is the stored JSON text (RawJSON) for a response to send as it is.
+    """
     with uow:
-        row = uow.repo.plan_overview(plan_id, owner)
+        row = uow.repo.plan_overview(plan_id, owner, parse=not plan_as_text)
         confirmations = uow.repo.confirmations(plan_id) if row["confirmation_count"] else []
         threads = uow.repo.threads(plan_id) if row["thread_count"] else []
     return {
         "id": plan_id,
         "version": row["version"],
-        "plan": row["document"],
+        "plan": RawJSON(row["document"]) if plan_as_text else row["document"],
         "plan_ref": f"MAP-{plan_id}",
         "title": row["title"],
         "status": row["status"],

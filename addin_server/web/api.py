@@ -103,7 +103,9 @@ def list_plans():
 @bp.get("/plans/<plan_id>")
 def get_plan(plan_id):
     """The latest version."""
-    return _with_etag(plan_services.get_plan(_uow(), _owner(), _plan_id(plan_id)))
+    return _with_etag(
+        plan_services.get_plan(_uow(), _owner(), _plan_id(plan_id), plan_as_text=True)
+    )
 
 
 @bp.put("/plans/<plan_id>")
@@ -167,7 +169,8 @@ def link_thread(plan_id):
 @bp.get("/plans/<plan_id>/email")
 def email(plan_id):
     """The rendered email of the current version (or ?version=n)."""
-    rendered = guidance.email(_uow(), _owner(), _plan_id(plan_id), _int_arg("version"))
+    rendered = guidance.email(_uow(), _owner(), _plan_id(plan_id), _int_arg("version"),
+                              as_text=True)
     return jsonify(rendered)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
+import secrets
 
 from flask import Flask, g, jsonify, request
 from jinja2 import Environment
@@ -28,11 +28,12 @@ def _page():
 
 def request_id() -> str:
     """This request's id (made on first use), echoed in X-Request-Id and every error body."""
-    if "request_id" not in g:
-        incoming = request.headers.get("X-Request-Id", "")
+    rid = g.get("request_id")
+    if rid is None:
+        incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
         ok = incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum()
-        g.request_id = incoming if ok else uuid.uuid4().hex
-    return g.request_id
+        rid = g.request_id = incoming if ok else secrets.token_hex(16)
+    return rid
 
 
 def _wants_json() -> bool:

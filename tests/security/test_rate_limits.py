@@ -25,8 +25,13 @@ def _timeline(client, user):
 
 def test_a_user_past_the_limit_gets_429_in_the_error_shape(limited_app, backend):
     client = limited_app.test_client()
-    codes = [_timeline(client, "a@x.example").status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+    answers = [_timeline(client, "a@x.example") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    # The limiter's own headers still come on limited endpoints, and only there.
+    assert [a.headers.get("X-RateLimit-Remaining") for a in answers[:3]] == ["2", "1", "0"]
+    assert answers[0].headers["X-RateLimit-Limit"] == "3"
+    unlimited = client.get("/healthz")
+    assert unlimited.status_code == 200 and "X-RateLimit-Limit" not in unlimited.headers
     refused = _timeline(client, "a@x.example")
     assert refused.get_json()["error"] == "too_many_requests"
     assert int(refused.headers["Retry-After"]) > 0
