@@ -22,9 +22,12 @@ class Addin:
     verifiers: list = field(default_factory=list)
     mailboxes: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        self._engines = SqlUnitOfWork.engines(self.engine)
+
     def uow(self, write: bool = False) -> SqlUnitOfWork:
         """A unit of work on the configured database."""
-        return SqlUnitOfWork(self.engine, write=write)
+        return SqlUnitOfWork(self.engine, write, engines=self._engines)
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -56,7 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json = JSONProvider(app)
     config.load(app, test_config)
     app.session_interface = NoSessions()  # state lives in the database, never in cookies
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"],
+                         ping_after_idle=float(app.config["DATABASE_PING_AFTER_IDLE"]))
     if app.config["AUTO_MIGRATE"]:
         upgrade(engine)
     app.extensions["addin"] = Addin(engine=engine)

@@ -10,6 +10,7 @@ DEFAULTS = {
     "BASE_URL": "https://localhost:5000",
     "SECRET_KEY": "dev-only-not-secret",
     "DATABASE_URL": None,  # None: a SQLite file in the instance folder
+    "DATABASE_PING_AFTER_IDLE": 10.0,  # seconds a pooled PostgreSQL connection idles before a ping
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "MAX_MESSAGE_BYTES": 5 * 1024 * 1024,
     "AUTO_MIGRATE": None,  # None: migrate on start in dev only; production runs `db-upgrade`

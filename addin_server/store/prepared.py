@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,13 @@ class PreparedSelect:
         for name, processor in plan.binders.items():
             values[name] = processor(values[name])
         arguments = tuple(values[name] for name in plan.order) if plan.order else values
+        dialect = connection.dialect
         cursor = connection.connection.cursor()
         try:
             cursor.execute(plan.sql, arguments)
             rows = cursor.fetchall() if many else cursor.fetchmany(1)
+        except dialect.loaded_dbapi.Error as error:
+            raise _as_sqlalchemy_error(connection, plan.sql, arguments, error) from error
         finally:
             cursor.close()
         return [self._row(plan, row) for row in rows]
@@ -95,3 +99,16 @@ class PreparedSelect:
     def all(self, connection: Connection, **params) -> list[dict]:
         """Every row, as dicts keyed by column."""
         return self._run(connection, params, many=True)
+
+
+def _as_sqlalchemy_error(connection: Connection, sql: str, arguments, error) -> DBAPIError:
+    """The driver's error as SQLAlchemy would raise it; on a lost connection, the pool is
+    replaced as SQLAlchemy does, so no other request gets one of its dead siblings."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+    wrapped = DBAPIError.instance(sql, arguments, error, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect)
+    if lost:
+        connection.invalidate(wrapped)
+        connection.engine.dispose(close=False)
+    return wrapped

@@ -43,17 +43,34 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 class SqlUnitOfWork(AbstractUnitOfWork):
-    """A transaction on one connection; writers on SQLite take the write lock when they begin."""
+    """A transaction on one connection; writers on SQLite take the write lock when they begin.
 
-    def __init__(self, engine: Engine, write: bool = False):
-        self.engine = engine
+    Readers (write=False) cannot commit. On PostgreSQL they run in autocommit: under READ
+    COMMITTED, the default, each statement sees what was committed when it began, in a
+    transaction or not, so BEGIN and ROLLBACK were two round trips that changed nothing.
+    On SQLite readers keep a deferred transaction: one snapshot for all their statements.
+    """
+
+    def __init__(self, engine: Engine, write: bool = False, *,
+                 engines: dict[bool, Engine] | None = None):
+        self.engine = (engines or self.engines(engine))[write]
         self.write = write
+        # In autocommit there is no transaction to begin (SQLAlchemy still begins one of its own
+        # when a statement runs through it; rolling that back costs nothing on the server).
+        self.begins = write or self.engine.dialect.name == "sqlite"
         self.connection: Connection | None = None
 
+    @staticmethod
+    def engines(engine: Engine) -> dict[bool, Engine]:
+        """The engines for readers (False) and writers (True); an app makes them once."""
+        if engine.dialect.name == "sqlite":
+            return {False: engine, True: engine.execution_options(sqlite_immediate=True)}
+        return {False: engine.execution_options(isolation_level="AUTOCOMMIT"), True: engine}
+
     def __enter__(self):
-        engine = self.engine.execution_options(sqlite_immediate=True) if self.write else self.engine
-        self.connection = engine.connect()
-        self.connection.begin()
+        self.connection = self.engine.connect()
+        if self.begins:
+            self.connection.begin()
         self.repo = SqlRepository(self.connection)
         return self
 
@@ -64,6 +81,8 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             self.connection.close()
 
     def commit(self) -> None:
+        if not self.write:
+            raise RuntimeError("A unit of work opened for reading cannot commit; open it to write.")
         self.connection.commit()
 
     def rollback(self) -> None:

@@ -6,8 +6,9 @@ import functools
 import logging
 import secrets
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, make_response, request
 from jinja2 import Environment
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import AddinError
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(AddinError, _addin_error)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -79,6 +81,16 @@ def _too_large(_error):
 def _http_error(error: HTTPException):
     code = (error.name or "error").lower().replace(" ", "_")
     return error_response(error.code or 500, code, error.description or error.name, None)
+
+
+def _database_unavailable(error: OperationalError):
+    """The database is down, restarting, or dropped this connection: a retry can succeed."""
+    log.warning("database unavailable: %s", type(error.orig).__name__,
+                extra={"request_id": request_id()})
+    response = make_response(*error_response(
+        503, "database_unavailable", "The database did not answer. Try again in a moment.", None))
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _unexpected(error: Exception):
