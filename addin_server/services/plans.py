@@ -70,8 +70,6 @@ def get_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str, *,
     """
     with uow:
         row = uow.repo.plan_overview(plan_id, owner, parse=not plan_as_text)
-        confirmations = uow.repo.confirmations(plan_id) if row["confirmation_count"] else []
-        threads = uow.repo.threads(plan_id) if row["thread_count"] else []
     return {
         "id": plan_id,
         "version": row["version"],
@@ -84,8 +82,8 @@ def get_plan(uow: AbstractUnitOfWork, owner: str, plan_id: str, *,
         "sent_version": row["sent_version"],
         "confirmed_version": row["confirmed_version"],
         "open_proposals": row["open_proposals"],
-        "threads": [{**t, "created_at": iso(t["created_at"])} for t in threads],
-        "confirmations": [_confirmation_view(c) for c in confirmations],
+        "threads": [{**t, "created_at": iso(t["created_at"])} for t in row["threads"]],
+        "confirmations": [_confirmation_view(c) for c in row["confirmations"]],
     }
 
 

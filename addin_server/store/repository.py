@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import NotFound, PreconditionFailed
 from ..plans.history import apply_patch, make_patch
 from ..ports import AbstractRepository, AbstractUnitOfWork
+from .jsonagg import json_fields, json_rows
 from .prepared import PreparedSelect
 from .tables import (
     confirmations,
@@ -121,8 +122,11 @@ class SqlRepository(AbstractRepository):
         return _found_plan(row, plan_id, parse)
 
     def plan_overview(self, plan_id: str, owner: str, *, parse: bool = True) -> dict:
-        """The plan's row plus how many open proposals, threads and confirmations it has."""
-        return _found_plan(_OVERVIEW.first(self.c, id=plan_id, owner=owner), plan_id, parse)
+        """The plan's row, how many open proposals it has, its threads and confirmations."""
+        row = _found_plan(_OVERVIEW.first(self.c, id=plan_id, owner=owner), plan_id, parse)
+        row["threads"] = _listed(row["threads"], "created_at")
+        row["confirmations"] = _listed(row["confirmations"], "confirmed_at")
+        return row
 
     def list_plans(self, owner: str) -> list[dict]:
         """The owner's plans, newest first, without documents."""
@@ -377,6 +381,27 @@ def _count(table, *conditions):
     return select(func.count()).where(table.c.plan_id == plans.c.id, *conditions).scalar_subquery()
 
 
+def _json_list(table, names):
+    """The plan's rows of the table as one JSON array of objects with the named columns."""
+    fields = []
+    for name in names:
+        fields += [literal_column(f"'{name}'"), table.c[name]]
+    return select(json_rows(json_fields(*fields))).where(
+        table.c.plan_id == plans.c.id).scalar_subquery()
+
+
+def _listed(value, *times: str) -> list[dict]:
+    """A JSON list from _json_list in row order, its timestamps as aware UTC datetimes."""
+    if isinstance(value, str):  # SQLite hands the JSON back as text
+        value = json.loads(value)
+    rows = sorted(value or [], key=lambda row: row.pop("id"))
+    for row in rows:
+        for name in times:
+            if row[name] is not None:
+                row[name] = utc(datetime.fromisoformat(row[name]))
+    return rows
+
+
 # The reads behind every plan view, built once and run without SQLAlchemy's execution layer
 # (see prepared.py): building and executing a statement the usual way costs more than running
 # it on SQLite.
@@ -385,8 +410,10 @@ _PLAN = PreparedSelect(select(plans).where(*_OWNED))
 _OVERVIEW = PreparedSelect(select(
     plans,
     _count(proposals, proposals.c.status == "open").label("open_proposals"),
-    _count(plan_threads).label("thread_count"),
-    _count(confirmations).label("confirmation_count"),
+    _json_list(plan_threads, ("id", "provider", "thread_id", "message_id", "created_at"))
+    .label("threads"),
+    _json_list(confirmations, ("id", "who", "name", "confirmed_at", "version", "message_row"))
+    .label("confirmations"),
 ).where(*_OWNED))
 _THREADS = PreparedSelect(
     select(plan_threads.c.provider, plan_threads.c.thread_id, plan_threads.c.message_id,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from addin_server.errors import NotFound, PreconditionFailed
 from addin_server.services import plans as services
-from addin_server.store.repository import SNAPSHOT_EVERY
+from addin_server.store.repository import SNAPSHOT_EVERY, utc
 from addin_server.store.tables import plan_versions
 
 pytestmark = pytest.mark.both_databases
@@ -119,12 +119,11 @@ def test_prepared_reads_return_what_sqlalchemy_returns(app, backend, examples):
                         .mappings()]
             assert prepared.all(uow.connection, **params) == expected
             assert prepared.first(uow.connection, **params) == (expected[0] if expected else None)
-        overview = repository._OVERVIEW.first(uow.connection, id=plan_id, owner=OWNER)
-    assert overview["thread_count"] == 2 and overview["open_proposals"] == 0
+        overview = uow.repo.plan_overview(plan_id, OWNER)
+        threads = uow.repo.threads(plan_id)
+    assert overview["open_proposals"] == 0 and overview["confirmations"] == []
     assert overview["created_at"].year >= 2026  # a datetime, converted by the column's type
-    assert [t["thread_id"] for t in _threads(app, plan_id)] == ["t-1", "t-2"]
-
-
-def _threads(app, plan_id):
-    with _uow(app) as uow:
-        return uow.repo.threads(plan_id)
+    # The lists folded into the one query are the rows the separate queries return.
+    assert [t["thread_id"] for t in threads] == ["t-1", "t-2"]
+    assert overview["threads"] == [{**t, "created_at": utc(t["created_at"])} for t in threads]
+    assert all(t["created_at"].tzinfo is not None for t in overview["threads"])
