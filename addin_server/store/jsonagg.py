@@ -31,21 +31,20 @@ class json_fields(FunctionElement):  # noqa: N801
     inherit_cache = True
 
 
-@compiles(json_rows, "postgresql")
-def _rows_postgresql(element, compiler, **kw):
-    return f"json_agg({compiler.process(element.clauses, **kw)})"
+# The SQL function each construct is on each database.
+_SQL_NAMES = {
+    json_rows: {"postgresql": "json_agg", "sqlite": "json_group_array"},
+    json_fields: {"postgresql": "json_build_object", "sqlite": "json_object"},
+}
 
 
-@compiles(json_rows, "sqlite")
-def _rows_sqlite(element, compiler, **kw):
-    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+def _rendered_as(sql_name: str):
+    def render(element, compiler, **kw):
+        return f"{sql_name}({compiler.process(element.clauses, **kw)})"
+
+    return render
 
 
-@compiles(json_fields, "postgresql")
-def _fields_postgresql(element, compiler, **kw):
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_fields, "sqlite")
-def _fields_sqlite(element, compiler, **kw):
-    return f"json_object({compiler.process(element.clauses, **kw)})"
+for _construct, _names in _SQL_NAMES.items():
+    for _dialect, _sql_name in _names.items():
+        compiles(_construct, _dialect)(_rendered_as(_sql_name))
