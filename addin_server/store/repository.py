@@ -273,7 +273,10 @@ class SqlRepository(AbstractRepository):
 
     def threads(self, plan_id: str) -> list[dict]:
         """The conversations linked to a plan."""
-        return _THREADS.all(self.c, plan_id=plan_id)
+        query = select(plan_threads.c.provider, plan_threads.c.thread_id,
+                       plan_threads.c.message_id, plan_threads.c.created_at).where(
+            plan_threads.c.plan_id == plan_id).order_by(plan_threads.c.id)
+        return [dict(r) for r in self.c.execute(query).mappings()]
 
     # messages, proposals, confirmations ---------------------------------------------------------
 
@@ -336,10 +339,6 @@ class SqlRepository(AbstractRepository):
         return self.c.execute(
             insert(confirmations).values(plan_id=plan_id, **values).returning(confirmations.c.id)
         ).scalar_one()
-
-    def confirmations(self, plan_id: str) -> list[dict]:
-        """A plan's written confirmations, oldest first."""
-        return _CONFIRMATIONS.all(self.c, plan_id=plan_id)
 
     # drafts ------------------------------------------------------------------------------
 
@@ -415,15 +414,6 @@ _OVERVIEW = PreparedSelect(select(
     _json_list(confirmations, ("id", "who", "name", "confirmed_at", "version", "message_row"))
     .label("confirmations"),
 ).where(*_OWNED))
-_THREADS = PreparedSelect(
-    select(plan_threads.c.provider, plan_threads.c.thread_id, plan_threads.c.message_id,
-           plan_threads.c.created_at)
-    .where(plan_threads.c.plan_id == bindparam("plan_id")).order_by(plan_threads.c.id)
-)
-_CONFIRMATIONS = PreparedSelect(
-    select(confirmations).where(confirmations.c.plan_id == bindparam("plan_id"))
-    .order_by(confirmations.c.id)
-)
 
 
 def _found_plan(row: dict | None, plan_id: str, parse: bool) -> dict:

@@ -110,7 +110,6 @@ def test_prepared_reads_return_what_sqlalchemy_returns(app, backend, examples):
     cases = [
         (repository._PLAN, {"id": plan_id, "owner": OWNER}),
         (repository._OVERVIEW, {"id": plan_id, "owner": OWNER}),
-        (repository._THREADS, {"plan_id": plan_id}),
         (repository._OVERVIEW, {"id": plan_id, "owner": "someone@else.example"}),
     ]
     with _uow(app) as uow:
