@@ -137,7 +137,7 @@ def gmail_reply(
     """Gmail web: div.gmail_quote + blockquote.gmail_quote; text part quoted with '> '."""
     original_html, original_text = _edited(sent, edit)
     header = _on_wrote(sent, language)
-    quoted = "\n".join(">" + (" " + ln if ln else "") for ln in original_text.splitlines())
+    quoted = _gt_quoted(original_text)
     text = f"{new_text}\n\n{header}\n\n{quoted}\n"
     attr = htmllib.escape(header).replace(
         htmllib.escape(f"<{sent.from_addr}>"),
@@ -240,7 +240,7 @@ def apple_mail_reply(
     """Apple Mail (macOS/iOS): blockquote type="cite" holding the attribution and the original."""
     original_html, original_text = _edited(sent, edit)
     header = _apple_on_wrote(sent, language)
-    quoted = "\n".join(">" + (" " + ln if ln else "") for ln in original_text.splitlines())
+    quoted = _gt_quoted(original_text)
     text = f"{new_text}\n\n> {header}\n> \n{quoted}\n"
     html = (
         '<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head>'
@@ -277,7 +277,7 @@ def plain_reply(
     """A plain-text client (mutt, Thunderbird in plain mode): one text/plain part, '> ' quoting."""
     _, original_text = _edited(sent, edit)
     header = _on_wrote(sent, language)
-    quoted = "\n".join(">" + (" " + ln if ln else "") for ln in original_text.splitlines())
+    quoted = _gt_quoted(original_text)
     text = f"{new_text}\n\n{header}\n{quoted}\n"
     return _message(
         sent,
@@ -333,6 +333,11 @@ def _edited(sent: SentEmail, edit: Edit) -> tuple[str, str]:
     if edit is None:
         return sent.html, sent.text
     return edit(sent.html), edit(sent.text)
+
+
+def _gt_quoted(text: str) -> str:
+    """The text as plain-text clients quote it: '> ' before each line, a bare '>' on blank ones."""
+    return "\n".join(">" + (" " + ln if ln else "") for ln in text.splitlines())
 
 
 def _html_lines(text: str) -> str:
