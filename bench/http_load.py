@@ -22,8 +22,6 @@ import multiprocessing
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.integration.serving import Server, migrate  # noqa: E402
+
 USER = "bench@localhost"
+# One bench user sends far more than a seller could; the limiter still counts every request
+# (its cost is measured) but with a ceiling the run cannot reach, so nothing answers 429.
+BENCH_LIMITS = json.dumps({"api.ingest_message": "100000000/minute"})
 HELLO_APP = '''from flask import Flask
 
 app = Flask(__name__)
@@ -95,70 +98,6 @@ done = function(summary, latency, requests)
   io.write("HIST " .. table.concat(parts, ",") .. "\n")
 end
 '''
-
-
-def free_port() -> int:
-    """A free loopback port (the OS picks it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Gunicorn:
-    """One gunicorn with the repository's config, in its own process group."""
-
-    def __init__(self, app: str, env: dict, workers: int, log: Path, pythonpath: str | None = None):
-        self.port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
-        if pythonpath:
-            command += ["--pythonpath", pythonpath]
-        environment = dict(env, ADDIN_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY=str(workers))
-        with open(log, "wb") as out:
-            self.process = subprocess.Popen(command + [app], env=environment, cwd=ROOT,
-                                            stdout=out, stderr=out, start_new_session=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait(self, path: str, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.url}{path} did not answer within {timeout}s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=10)
-
-
-def app_env(database_url: str) -> dict:
-    """The environment of our app under test: dev mode, migrated beforehand."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ADDIN_", "GUNICORN_"))}
-    env.update(ADDIN_AUTH_MODE="dev", ADDIN_DATABASE_URL=database_url,
-               ADDIN_BASE_URL="https://addin.example", ADDIN_AUTO_MIGRATE="false")
-    # One bench user sends far more than a seller could; the limiter still counts every request
-    # (its cost is measured) but with a ceiling the run cannot reach, so nothing answers 429.
-    env["ADDIN_RATE_LIMITS"] = json.dumps({"api.ingest_message": "100000000/minute"})
-    return env
 
 
 def call(method: str, url: str, body: bytes | None = None, content_type: str | None = None):
@@ -369,20 +308,18 @@ def main() -> None:
     else:
         database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
     (folder / "bench_hello.py").write_text(HELLO_APP)
-    servers: list[Gunicorn] = []
+    servers: list[Server] = []
     try:
-        migrated = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "addin_server", "db-upgrade"],
-            env=app_env(database_url), cwd=ROOT, capture_output=True, text=True, timeout=300)
-        if migrated.returncode != 0:
-            raise RuntimeError(f"db-upgrade failed: {migrated.stderr}")
-        ours = Gunicorn("addin_server.wsgi:app", app_env(database_url), args.workers,
-                        folder / "app.log")
-        hello = Gunicorn("bench_hello:app", app_env(database_url), args.workers,
-                         folder / "hello.log", pythonpath=str(folder))
+        migrate(database_url, command=True)
+        ours = Server(database_url, folder, workers=args.workers, name="app",
+                      env={"ADDIN_RATE_LIMITS": BENCH_LIMITS})
+        hello = Server(database_url, folder, workers=args.workers, name="hello",
+                       app="bench_hello:app", pythonpath=str(folder), ready_path="/hello")
         servers = [ours, hello]
-        ours.wait("/readyz")
-        hello.wait("/hello")
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready(timeout=120)
         plan_id, post_id, body_file = prepare(ours.url, folder, args.history)
         targets = [
             ("hello (ceiling)", hello.url, "/hello", None),

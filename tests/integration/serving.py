@@ -70,8 +70,12 @@ class Server:
     """One gunicorn (master and workers in their own process group) on a free loopback port."""
 
     def __init__(self, database_url: str, log_dir: Path, *, workers: int = 2, name: str = "server",
-                 env: dict | None = None):
+                 env: dict | None = None, app: str = "addin_server.wsgi:app",
+                 pythonpath: str | None = None, ready_path: str = "/readyz"):
         self.database_url = database_url
+        self.app = app  # another WSGI app (with pythonpath) serves as a benchmark's ceiling
+        self.pythonpath = pythonpath
+        self.ready_path = ready_path
         self.extra_env = env or {}
         self.log_dir = Path(log_dir)
         self.workers = workers
@@ -85,7 +89,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> Server:
-        """Start gunicorn and wait until /readyz answers 200."""
+        """Start gunicorn and wait until its ready path (/readyz) answers 200."""
         self.launch()
         self.wait_ready(timeout)
         return self
@@ -98,22 +102,25 @@ class Server:
             self.database_url, ADDIN_BIND=f"127.0.0.1:{self.port}",
             WEB_CONCURRENCY=str(self.workers), **self.extra_env,
         )
-        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                   "addin_server.wsgi:app"]
+        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+        if self.pythonpath:
+            command += ["--pythonpath", self.pythonpath]
+        command.append(self.app)
         # A new session: one killpg reaches the master and every worker, like a machine crash.
         self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log,
                                         start_new_session=True)
         log.close()
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Wait until /readyz answers 200; fail with the log when the server died or hangs."""
+        """Wait until the ready path answers 200; fail with the log when the server died or
+        hangs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n"
                                    + self.log_tail())
             try:
-                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                if requests.get(self.url + self.ready_path, timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 pass
